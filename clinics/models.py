@@ -1,0 +1,105 @@
+from datetime import date
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from protocols.engine import ClinicCalendar, parse_weekdays
+
+#: Clinical thresholds a clinic or its laboratory can change (PROTOCOLS.md section 3).
+DEFAULT_THRESHOLDS = {
+    "hb_normal_male_g_l": 130,
+    "hb_normal_female_g_l": 120,
+    "hb_normal_pregnancy_g_l": 110,
+    "ferritin_deficient_ug_l": 30,
+    "ferritin_deficient_with_crp_ug_l": 100,
+    "crp_raised_mg_l": 5,
+    "tsat_deficient_pct": 20,
+    "b12_deficient_ng_l": 180,
+    "b12_unlikely_ng_l": 350,
+    "folate_deficient_ug_l": 3,
+}
+
+
+def validate_timezone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone (e.g. Europe/London)")
+
+
+def validate_weekdays(value: str) -> None:
+    try:
+        parse_weekdays(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class Clinic(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(max_length=64, default="Europe/London", validators=[validate_timezone])
+    open_days = models.CharField(max_length=40, default="mon,tue,wed,thu,fri", validators=[validate_weekdays])
+    injection_days = models.CharField(max_length=40, default="mon,wed,fri", validators=[validate_weekdays])
+    planning_horizon_months = models.PositiveSmallIntegerField(default=12)
+    thresholds = models.JSONField(default=dict, blank=True, help_text="Overrides of the default thresholds")
+    reminder_details_opt_in = models.BooleanField(
+        default=False, help_text="Reminder texts may name the drug or test (off: nothing clinical on a shared phone)"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def threshold(self, name: str) -> float:
+        return float(self.thresholds.get(name, DEFAULT_THRESHOLDS[name]))
+
+    def calendar(self, closed_dates: frozenset[date] | None = None) -> ClinicCalendar:
+        if closed_dates is None:
+            closed_dates = frozenset(self.closed_days.values_list("date", flat=True))
+        return ClinicCalendar(
+            timezone=self.timezone,
+            open_weekdays=parse_weekdays(self.open_days),
+            injection_weekdays=parse_weekdays(self.injection_days),
+            closed_dates=closed_dates,
+        )
+
+
+class ClosedDay(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="closed_days")
+    date = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clinic", "date"], name="one_closure_per_day")]
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.clinic} closed {self.date}"
+
+
+class Role(models.TextChoices):
+    CLINICIAN = "clinician", "Clinician"
+    NURSE = "nurse", "Nurse"
+    ADMIN = "admin", "Clinic administrator"
+
+
+class User(AbstractUser):
+    """A member of a clinic's staff. Patients never have accounts."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="staff")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.NURSE)
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.role == Role.CLINICIAN
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username

@@ -1,0 +1,37 @@
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from alerts.api import AlertViewSet
+from patients.api.views import (
+    AdministrationViewSet,
+    EnrollmentViewSet,
+    EventViewSet,
+    LabResultViewSet,
+    PatientViewSet,
+)
+from protocols.api import ProtocolViewSet
+
+router = DefaultRouter()
+router.register("protocols", ProtocolViewSet, basename="protocol")
+router.register("patients", PatientViewSet, basename="patient")
+router.register("enrollments", EnrollmentViewSet, basename="enrollment")
+router.register("events", EventViewSet, basename="event")
+router.register("administrations", AdministrationViewSet, basename="administration")
+router.register("lab-results", LabResultViewSet, basename="lab-result")
+router.register("alerts", AlertViewSet, basename="alert")
+
+
+def health(request):
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
+]

@@ -1,0 +1,57 @@
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..errors import InvalidInput
+from ..lab_codes import LabInputError, normalize
+from ..models import EnrollmentStatus, LabResult, Patient
+from ..signals import clinical_record_changed
+from .administrations import FUTURE_TOLERANCE
+from .schedule import enrollment_replan
+
+
+def _replan_active(patient: Patient) -> None:
+    for enrollment in patient.enrollments.filter(status=EnrollmentStatus.ACTIVE).select_related("clinic", "protocol_version", "patient"):
+        enrollment_replan(enrollment)
+
+
+@transaction.atomic
+def lab_result_record(*, actor, patient: Patient, test: str, value, unit: str, collected_at: datetime) -> LabResult:
+    """File a result as received and in the canonical unit; re-plan what depends on labs."""
+    try:
+        result = normalize(test, value, unit)
+    except LabInputError as exc:
+        raise InvalidInput({exc.field: exc.message}) from None
+    if not isinstance(collected_at, datetime) or timezone.is_naive(collected_at):
+        raise InvalidInput({"collected_at": "must be a date-time with an offset, e.g. 2026-01-05T09:00:00Z"})
+    if collected_at > timezone.now() + FUTURE_TOLERANCE:
+        raise InvalidInput({"collected_at": "is in the future"})
+    record = LabResult(
+        clinic_id=patient.clinic_id, patient=patient, recorded_by=actor, code=result.code, loinc=result.loinc,
+        value=result.value, unit=result.unit, normalized_value=result.normalized_value,
+        normalized_unit=result.normalized_unit, collected_at=collected_at,
+    )
+    record._history_user = actor
+    record.save()
+    _replan_active(patient)
+    clinical_record_changed.send(sender=LabResult, patient=patient, record=record)
+    return record
+
+
+@transaction.atomic
+def lab_result_mark_entered_in_error(*, actor, result: LabResult, reason: str) -> LabResult:
+    if not (reason or "").strip():
+        raise InvalidInput({"reason": "a reason is required"})
+    record = LabResult.objects.select_for_update().get(pk=result.pk)
+    if record.entered_in_error:
+        raise InvalidInput({"lab_result": "is already marked entered-in-error"})
+    record.entered_in_error = True
+    record.error_reason = reason.strip()
+    record.error_by = actor
+    record.error_at = timezone.now()
+    record._history_user = actor
+    record.save(update_fields=["entered_in_error", "error_reason", "error_by", "error_at"])
+    _replan_active(record.patient)
+    clinical_record_changed.send(sender=LabResult, patient=record.patient, record=record)
+    return record

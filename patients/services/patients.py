@@ -1,0 +1,52 @@
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ..errors import InvalidInput
+from ..models import Patient
+
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+EDITABLE = ("given_name", "family_name", "email", "phone", "timezone", "preferred_dose_time",
+            "reminders_opt_in", "pregnant")
+
+
+def _validate(patient: Patient) -> None:
+    errors = {}
+    if patient.phone and not E164.match(patient.phone):
+        errors["phone"] = "must be in E.164 form, e.g. +447700900123"
+    try:
+        patient.full_clean(exclude=["clinic"], validate_unique=False)
+    except ValidationError as exc:
+        errors.update({field: " ".join(messages) for field, messages in exc.message_dict.items()})
+    if Patient.objects.filter(clinic_id=patient.clinic_id, mrn=patient.mrn).exclude(pk=patient.pk).exists():
+        errors["mrn"] = f"a patient with MRN {patient.mrn} already exists in this clinic"
+    if errors:
+        raise InvalidInput(errors)
+
+
+@transaction.atomic
+def patient_create(*, actor, clinic, **fields) -> Patient:
+    fields.setdefault("timezone", clinic.timezone)
+    patient = Patient(clinic=clinic, **fields)
+    _validate(patient)
+    patient._history_user = actor
+    patient.save()
+    return patient
+
+
+@transaction.atomic
+def patient_update(*, actor, patient: Patient, **fields) -> Patient:
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise InvalidInput({name: "cannot be changed" for name in unknown})
+    for name, value in fields.items():
+        setattr(patient, name, value)
+    _validate(patient)
+    patient._history_user = actor
+    patient.save()
+    from .schedule import enrollment_replan
+
+    for enrollment in patient.enrollments.filter(status="active").select_related("clinic", "protocol_version"):
+        enrollment_replan(enrollment)
+    return patient
