@@ -2,6 +2,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import Alert, AlertStatus, Severity
+from .signals import alert_raised
 
 
 def alert_raise(*, patient, code: str, message: str, facts: dict, fingerprint: str,
@@ -18,6 +19,7 @@ def alert_raise(*, patient, code: str, message: str, facts: dict, fingerprint: s
             )
     except IntegrityError:
         return Alert.objects.get(patient=patient, code=code, fingerprint=fingerprint), False
+    alert_raised.send(sender=Alert, alert=alert)
     return alert, True
 
 
