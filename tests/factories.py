@@ -21,6 +21,7 @@ class StaffFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"staff{n}")
     clinic = factory.SubFactory(ClinicFactory)

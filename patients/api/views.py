@@ -11,7 +11,7 @@ from clinics.permissions import IsClinician, IsClinicianOrNurse, IsClinicStaff
 from config.fields import StrictDateField
 
 from .. import selectors, services
-from ..models import Enrollment, LabResult, Patient, ScheduledEvent
+from ..models import Enrollment, EventStatus, LabResult, Patient, ScheduledEvent
 from . import serializers as s
 
 
@@ -108,12 +108,15 @@ class EnrollmentViewSet(WritePermissionMixin, mixins.ListModelMixin, mixins.Retr
         return Response({"events": [_planned_event_json(e) for e in plan.events],
                          "phases": [_span_json(p) for p in plan.phases]})
 
-    @extend_schema(parameters=[OpenApiParameter("until", str, description="last due date to include (YYYY-MM-DD)")],
+    @extend_schema(parameters=[OpenApiParameter("until", str, description="last due date to include (YYYY-MM-DD)"),
+                               OpenApiParameter("include_cancelled", bool, description="also events no longer planned")],
                    responses={200: s.EventSerializer(many=True)})
     @action(detail=True, methods=["get"], permission_classes=[IsClinicStaff])
     def schedule(self, request, pk=None):
         enrollment = self.get_object()
         events = enrollment.events.select_related("patient").order_by("due_date", "kind", "sequence", "id")
+        if request.query_params.get("include_cancelled", "").lower() not in ("1", "true", "yes"):
+            events = events.exclude(status=EventStatus.CANCELLED)
         until = request.query_params.get("until")
         if until:
             events = events.filter(due_date__lte=StrictDateField().run_validation(until))
