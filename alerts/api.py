@@ -3,7 +3,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from clinics.permissions import IsClinicianOrNurse, IsClinicStaff
+from clinics.permissions import IsClinicianOrNurse, IsClinicStaff, clinic_id_of
 
 from .models import Alert
 from .services import alert_acknowledge, alert_resolve
@@ -36,7 +36,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     permission_classes = [IsClinicStaff]
 
     def get_queryset(self):
-        return Alert.objects.filter(clinic_id=self.request.user.clinic_id).select_related(
+        return Alert.objects.filter(clinic_id=clinic_id_of(self.request.user)).select_related(
             "acknowledged_by", "resolved_by"
         )
 

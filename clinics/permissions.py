@@ -3,6 +3,11 @@ from rest_framework.permissions import BasePermission
 from .models import Role
 
 
+def clinic_id_of(user) -> int | None:
+    """The acting user's clinic; None (which matches nothing) for anyone without one."""
+    return getattr(user, "clinic_id", None)
+
+
 class IsClinicStaff(BasePermission):
     """An authenticated member of a clinic. Everything they see is scoped to that clinic."""
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers, viewsets
 
-from clinics.permissions import IsClinicStaff
+from clinics.permissions import IsClinicStaff, clinic_id_of
 
 from .models import Protocol
 
@@ -35,7 +35,7 @@ class ProtocolViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return (
-            Protocol.objects.visible_to(self.request.user.clinic_id)
+            Protocol.objects.visible_to(clinic_id_of(self.request.user))
             .filter(current_version__isnull=False)
             .select_related("current_version")
         )
