@@ -82,6 +82,10 @@ class Enrollment(models.Model):
     override_reason = models.TextField(blank=True, help_text="Why a clinician overrode a safety guard")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    ended_on = models.DateField(null=True, blank=True)
+    end_reason = models.TextField(blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+")
     #: The last day planned for open-ended phases; a daily task extends it.
     planned_until = models.DateField(null=True, blank=True)
 

@@ -52,7 +52,7 @@ class EnrollmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Enrollment
         fields = ["id", "patient", "protocol", "protocol_version", "start_date", "options", "status", "phase_ends",
-                  "override_reason", "planned_until", "created_at"]
+                  "override_reason", "planned_until", "created_at", "ended_on", "end_reason"]
         read_only_fields = fields
 
 
@@ -70,6 +70,11 @@ class EnrollmentPreviewSerializer(EnrollmentCreateSerializer):
 
 class EndPhaseSerializer(serializers.Serializer):
     phase = serializers.CharField()
+    date = StrictDateField()
+    reason = serializers.CharField()
+
+
+class StopEnrollmentSerializer(serializers.Serializer):
     date = StrictDateField()
     reason = serializers.CharField()
 

@@ -137,6 +137,18 @@ class EnrollmentViewSet(WritePermissionMixin, mixins.ListModelMixin, mixins.Retr
         return Response(s.EnrollmentSerializer(self.get_queryset().get(pk=enrollment.pk)).data)
 
 
+    @extend_schema(request=s.StopEnrollmentSerializer, responses={200: s.EnrollmentSerializer})
+    @action(detail=True, methods=["post"])
+    def stop(self, request, pk=None):
+        """End the whole enrollment on a date, with a reason; planned events are cancelled."""
+        enrollment = self.get_object()
+        data = s.StopEnrollmentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enrollment = services.enrollment_stop(actor=request.user, enrollment=enrollment,
+                                              on=data.validated_data["date"], reason=data.validated_data["reason"])
+        return Response(s.EnrollmentSerializer(self.get_queryset().get(pk=enrollment.pk)).data)
+
+
 def _planned_event_json(event) -> dict:
     return {
         "key": event.key, "kind": event.kind, "code": event.code, "phase": event.phase,

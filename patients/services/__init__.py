@@ -1,5 +1,5 @@
 from .administrations import administration_mark_entered_in_error, administration_record
-from .enrollments import enrollment_create, enrollment_end_phase, enrollment_preview
+from .enrollments import enrollment_create, enrollment_end_phase, enrollment_preview, enrollment_stop
 from .labs import lab_result_mark_entered_in_error, lab_result_record
 from .patients import patient_create, patient_update
 from .schedule import enrollment_replan
@@ -11,6 +11,7 @@ __all__ = [
     "enrollment_end_phase",
     "enrollment_preview",
     "enrollment_replan",
+    "enrollment_stop",
     "lab_result_mark_entered_in_error",
     "lab_result_record",
     "patient_create",

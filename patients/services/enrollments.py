@@ -166,3 +166,22 @@ def enrollment_end_phase(*, actor, enrollment: Enrollment, phase: str, on: date,
     enrollment.save(update_fields=["phase_ends"])
     enrollment_replan(enrollment)
     return enrollment
+
+
+@transaction.atomic
+def enrollment_stop(*, actor, enrollment: Enrollment, on: date, reason: str) -> Enrollment:
+    """End a whole enrollment: everything still planned is cancelled (reminders with it)."""
+    if not (reason or "").strip():
+        raise InvalidInput({"reason": "a reason is required"})
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        raise InvalidInput({"enrollment": "is already ended"})
+    if on > enrollment.patient.local_today():
+        raise InvalidInput({"date": "cannot stop an enrollment in the future"})
+    if on < enrollment.start_date:
+        raise InvalidInput({"date": f"the enrollment starts on {enrollment.start_date}"})
+    enrollment.status = EnrollmentStatus.ENDED
+    enrollment.ended_on, enrollment.end_reason, enrollment.ended_by = on, reason.strip(), actor
+    enrollment._history_user = actor
+    enrollment.save(update_fields=["status", "ended_on", "end_reason", "ended_by"])
+    enrollment_replan(enrollment)
+    return enrollment

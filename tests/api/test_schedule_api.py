@@ -111,3 +111,19 @@ def test_a_dose_entered_in_error_is_planned_again(as_cara, patient):
     give(as_cara, loading[0], "2026-01-05T10:00:00Z")  # the correction is a new entry
     history = as_cara.get("/api/v1/administrations/", {"event": first["id"]}).json()["results"]
     assert sorted(a["entered_in_error"] for a in history) == [False, True]
+
+
+@time_machine.travel("2026-01-12 12:00Z", tick=False)
+def test_stopping_an_enrollment_cancels_what_is_still_planned_and_keeps_what_happened(as_cara, patient):
+    enrollment = enroll(as_cara, patient, "b12-im-standard", "2026-01-05")
+    give(as_cara, doses(schedule(as_cara, enrollment["id"]), "loading")[0], "2026-01-05T10:00:00Z")
+    response = as_cara.post(f"/api/v1/enrollments/{enrollment['id']}/stop/",
+                            {"date": "2026-01-12", "reason": "moved to another area"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert (response.json()["status"], response.json()["ended_on"]) == ("ended", "2026-01-12")
+    assert [e["status"] for e in schedule(as_cara, enrollment["id"])] == ["given"]
+    statuses = {e["status"] for e in schedule(as_cara, enrollment["id"], include_cancelled="true")}
+    assert statuses == {"given", "cancelled"}
+    again = as_cara.post(f"/api/v1/enrollments/{enrollment['id']}/stop/", {"date": "2026-01-12", "reason": "x"},
+                         format="json")
+    assert again.status_code == 400
