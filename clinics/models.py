@@ -19,6 +19,16 @@ DEFAULT_THRESHOLDS = {
     "b12_deficient_ng_l": 180,
     "b12_unlikely_ng_l": 350,
     "folate_deficient_ug_l": 3,
+    # Alert rules (PROTOCOLS.md section 4); product defaults a clinic can change.
+    "iron_suboptimal_rise_g_l": 10,
+    "iron_inadequate_rise_g_l": 20,
+    "iron_low_adherence_pct": 80,
+    "iron_adherence_min_planned_doses": 7,
+    "dose_missed_overdue_days": 1,
+    "maintenance_overdue_days": 14,
+    "check_b12_age_years": 60,
+    "b12_recent_result_days": 92,
+    "deficiencies_concurrent_days": 28,
 }
 
 

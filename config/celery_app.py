@@ -24,4 +24,5 @@ app.on_after_configure.connect(lambda sender, **kw: _ensure_filesystem_broker_fo
 #: Every periodic task, in one place. Each runs on one beat process only.
 app.conf.beat_schedule = {
     "extend-open-ended-plans": {"task": "patients.tasks.enrollments_extend_plans", "schedule": 6 * 3600},
+    "alerts-sweep": {"task": "alerts.sweep", "schedule": 3600},
 }

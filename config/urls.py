@@ -34,4 +34,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
+    path("", include("dashboard.urls")),
 ]

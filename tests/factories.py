@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, time
 
 import factory
 from rest_framework.authtoken.models import Token
@@ -47,3 +47,4 @@ class PatientFactory(factory.django.DjangoModelFactory):
     timezone = factory.LazyAttribute(lambda o: o.clinic.timezone)
     email = factory.LazyAttribute(lambda o: f"{o.mrn.lower()}@example.org")
     phone = "+447700900123"
+    preferred_dose_time = time(8, 0)  # the model default is the string "08:00" until the row is re-read

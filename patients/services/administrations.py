@@ -7,6 +7,7 @@ from django.utils import timezone
 from ..errors import InvalidInput
 from ..models import Administration, EventKind, EventStatus, InjectionSite, Outcome, ScheduledEvent, Source
 from ..signals import clinical_record_changed
+from .records import record_mark_entered_in_error
 from .schedule import enrollment_replan
 
 #: Clock skew tolerated between a device and the server before a time counts as "in the future".
@@ -140,17 +141,7 @@ def _record(*, actor, event, outcome, occurred_at, dose_mg, route, site, lot_num
 
 @transaction.atomic
 def administration_mark_entered_in_error(*, actor, administration: Administration, reason: str) -> Administration:
-    if not (reason or "").strip():
-        raise InvalidInput({"reason": "a reason is required"})
-    record = Administration.objects.select_for_update().get(pk=administration.pk)
-    if record.entered_in_error:
-        raise InvalidInput({"administration": "is already marked entered-in-error"})
-    record.entered_in_error = True
-    record.error_reason = reason.strip()
-    record.error_by = actor
-    record.error_at = timezone.now()
-    record._history_user = actor
-    record.save(update_fields=["entered_in_error", "error_reason", "error_by", "error_at"])
+    record = record_mark_entered_in_error(Administration, administration.pk, actor=actor, reason=reason)
     enrollment_replan(record.event.enrollment)
     clinical_record_changed.send(sender=Administration, patient=record.patient, record=record)
     return record

@@ -8,6 +8,7 @@ from ..lab_codes import LabInputError, normalize
 from ..models import EnrollmentStatus, LabResult, Patient
 from ..signals import clinical_record_changed
 from .administrations import FUTURE_TOLERANCE
+from .records import record_mark_entered_in_error
 from .schedule import enrollment_replan
 
 
@@ -41,17 +42,7 @@ def lab_result_record(*, actor, patient: Patient, test: str, value, unit: str, c
 
 @transaction.atomic
 def lab_result_mark_entered_in_error(*, actor, result: LabResult, reason: str) -> LabResult:
-    if not (reason or "").strip():
-        raise InvalidInput({"reason": "a reason is required"})
-    record = LabResult.objects.select_for_update().get(pk=result.pk)
-    if record.entered_in_error:
-        raise InvalidInput({"lab_result": "is already marked entered-in-error"})
-    record.entered_in_error = True
-    record.error_reason = reason.strip()
-    record.error_by = actor
-    record.error_at = timezone.now()
-    record._history_user = actor
-    record.save(update_fields=["entered_in_error", "error_reason", "error_by", "error_at"])
+    record = record_mark_entered_in_error(LabResult, result.pk, actor=actor, reason=reason)
     _replan_active(record.patient)
     clinical_record_changed.send(sender=LabResult, patient=record.patient, record=record)
     return record

@@ -1,0 +1,213 @@
+"""Server-side SVG charts of lab results over time, with treatment phases shaded and thresholds drawn.
+
+No JavaScript and nothing fetched from elsewhere: the chart is markup in the page, readable by a
+screen reader through its title and description, with the values also given as a table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH, HEIGHT = 640, 210
+LEFT, RIGHT, TOP, BOTTOM = 46, 12, 22, 28
+PHASE_COLOURS = {
+    "loading": "#ede4fb", "maintenance": "#e2efff", "treatment": "#fff0dc", "follow-up": "#e3f6e8",
+}
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+@dataclass(frozen=True)
+class Band:
+    label: str
+    slug: str
+    start: date
+    end: date | None  # None: still running
+
+
+@dataclass(frozen=True)
+class Threshold:
+    label: str
+    value: float
+
+
+@dataclass
+class Series:
+    title: str
+    unit: str
+    points: list[tuple[date, float]] = field(default_factory=list)
+    thresholds: list[Threshold] = field(default_factory=list)
+
+
+def _nice_step(span: float) -> float:
+    raw = span / 4 or 1
+    magnitude = 10 ** len(str(int(raw))) / 10 if raw >= 1 else 0.1
+    for step in (1, 2, 2.5, 5, 10):
+        if step * magnitude >= raw:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def _month_ticks(start: date, end: date) -> list[date]:
+    ticks, day = [], date(start.year, start.month, 1)
+    while day <= end:
+        if day >= start:
+            ticks.append(day)
+        day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    if len(ticks) > 8:
+        ticks = ticks[:: (len(ticks) + 7) // 8]
+    return ticks
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def line_chart(series: Series, bands: list[Band], *, start: date, end: date, today: date, chart_id: str) -> SafeString:
+    values = [v for _, v in series.points] + [t.value for t in series.thresholds]
+    low = min([0.0, *values]) if values else 0.0
+    high = max(values) * 1.15 if values else 1.0
+    step = _nice_step(high - low)
+    high = step * (int(high / step) + 1)
+    days = max((end - start).days, 1)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(day: date) -> float:
+        return LEFT + plot_w * min(max((day - start).days, 0), days) / days
+
+    def y(value: float) -> float:
+        return TOP + plot_h * (1 - (value - low) / ((high - low) or 1))
+
+    out = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
+        f'preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{chart_id}-t">{escape(series.title)} ({escape(series.unit)})</title>',
+        f'<desc id="{chart_id}-d">{_describe(series, bands)}</desc>',
+    ]
+    for band in bands:
+        x0, x1 = x(max(band.start, start)), x(min(band.end or end, end))
+        if x1 <= x0:
+            continue
+        colour = PHASE_COLOURS.get(band.slug, "#f1f1f1")
+        out.append(f'<rect class="band" x="{x0:.1f}" y="{TOP}" width="{x1 - x0:.1f}" height="{plot_h}" fill="{colour}"/>')
+        if x1 - x0 > 40:
+            out.append(f'<text class="band-label" x="{x0 + 4:.1f}" y="{TOP + 11}">{escape(band.label)}</text>')
+    tick = low
+    while tick <= high + 1e-9:
+        out.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>')
+        out.append(f'<text class="axis" x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{_fmt(round(tick, 2))}</text>')
+        tick += step
+    for day in _month_ticks(start, end):
+        label = MONTHS[day.month - 1] + (f" {day.year}" if day.month == 1 or day == _month_ticks(start, end)[0] else "")
+        out.append(f'<line class="tick" x1="{x(day):.1f}" x2="{x(day):.1f}" y1="{HEIGHT - BOTTOM}" y2="{HEIGHT - BOTTOM + 4}"/>')
+        out.append(f'<text class="axis" x="{x(day):.1f}" y="{HEIGHT - 8}" text-anchor="middle">{label}</text>')
+    out.append(f'<line class="axis-line" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{HEIGHT - BOTTOM}" y2="{HEIGHT - BOTTOM}"/>')
+    for threshold in series.thresholds:
+        ty = y(threshold.value)
+        out.append(f'<line class="threshold" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}"/>')
+        out.append(f'<text class="threshold-label" x="{WIDTH - RIGHT - 2}" y="{ty - 3:.1f}" text-anchor="end">'
+                   f'{escape(threshold.label)} {_fmt(threshold.value)}</text>')
+    points = sorted(series.points)
+    if len(points) > 1:
+        path = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in points)
+        out.append(f'<polyline class="series" points="{path}"/>')
+    for day, value in points:
+        out.append(f'<circle class="point" cx="{x(day):.1f}" cy="{y(value):.1f}" r="4">'
+                   f'<title>{_fmt(value)} {escape(series.unit)} on {day:%d %b %Y}</title></circle>')
+    if not points:
+        out.append(f'<text class="empty-label" x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle">No results yet</text>')
+    today_x = x(min(end, today))
+    out.append(f'<line class="today" x1="{today_x:.1f}" x2="{today_x:.1f}" y1="{TOP}" y2="{HEIGHT - BOTTOM}"/>')
+    out.append("</svg>")
+    return mark_safe("".join(out))  # noqa: S308  (every interpolated text is escaped above)
+
+
+def _describe(series: Series, bands: list[Band]) -> str:
+    parts = [f"{len(series.points)} result{'s' if len(series.points) != 1 else ''}"]
+    if series.points:
+        last_day, last_value = max(series.points)
+        parts.append(f"latest {_fmt(last_value)} {series.unit} on {last_day:%d %b %Y}")
+    parts += [f"{t.label} {_fmt(t.value)}" for t in series.thresholds]
+    parts += [f"{b.label} from {b.start:%d %b %Y}" for b in bands]
+    return escape("; ".join(parts))
+
+
+STATUS_STYLE = {
+    "given": ("#1a7f37", True), "done": ("#1a7f37", True), "missed": ("#c62828", True),
+    "declined": ("#7b3fb5", True), "overdue": ("#d97706", True), "planned": ("#6b7280", False),
+}
+ROW_LABELS = (("clinic", "Injections"), ("home", "Oral doses"), ("tests", "Tests and reviews"))
+
+
+def plan_timeline(events, bands: list[Band], *, start: date, end: date, today: date, chart_id: str) -> SafeString:
+    """The plan as a strip per kind of event, each event a mark coloured by its status."""
+    rows = [(key, label) for key, label in ROW_LABELS
+            if any(_row_of(e) == key for e in events)]
+    row_h, left = 30, 128
+    height = TOP + row_h * max(len(rows), 1) + BOTTOM
+    plot_w = WIDTH - left - RIGHT
+    days = max((end - start).days, 1)
+
+    def x(day: date) -> float:
+        return left + plot_w * min(max((day - start).days, 0), days) / days
+
+    out = [
+        f'<svg class="chart timeline" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{chart_id}-t" '
+        f'xmlns="http://www.w3.org/2000/svg"><title id="{chart_id}-t">Plan from {start:%d %b %Y} to {end:%d %b %Y}: '
+        f'{_count_words(events, today)}</title>'
+    ]
+    for band in bands:
+        x0, x1 = x(max(band.start, start)), x(min(band.end or end, end))
+        if x1 > x0:
+            out.append(f'<rect class="band" x="{x0:.1f}" y="{TOP}" width="{x1 - x0:.1f}" height="{row_h * len(rows)}" '
+                       f'fill="{PHASE_COLOURS.get(band.slug, "#f1f1f1")}"/>')
+            if x1 - x0 > 50:
+                out.append(f'<text class="band-label" x="{x0 + 4:.1f}" y="{TOP - 6}">{escape(band.label)}</text>')
+    for i, (key, label) in enumerate(rows):
+        cy = TOP + row_h * i + row_h / 2
+        out.append(f'<text class="axis row-label" x="{left - 8}" y="{cy + 4:.1f}" text-anchor="end">{label}</text>')
+        out.append(f'<line class="grid" x1="{left}" x2="{WIDTH - RIGHT}" y1="{cy:.1f}" y2="{cy:.1f}"/>')
+        for event in events:
+            if _row_of(event) != key or not (start <= event.due_date <= end) or event.status == "cancelled":
+                continue
+            status = event.display_status(today)
+            colour, filled = STATUS_STYLE.get(status, ("#6b7280", False))
+            fill = colour if filled else "#ffffff"
+            tip = f"{event.code} {event.phase} {event.sequence}: {status} {event.due_date:%a %d %b %Y}"
+            shape = (f'<rect x="{x(event.due_date) - 4:.1f}" y="{cy - 4:.1f}" width="8" height="8"' if key == "tests"
+                     else f'<circle cx="{x(event.due_date):.1f}" cy="{cy:.1f}" r="{3 if key == "home" else 5}"')
+            out.append(f'{shape} class="mark mark-{status}" fill="{fill}" stroke="{colour}" stroke-width="1.5">'
+                       f'<title>{escape(tip)}</title></{"rect" if key == "tests" else "circle"}>')
+    base = TOP + row_h * len(rows)
+    for day in _month_ticks(start, end):
+        out.append(f'<line class="tick" x1="{x(day):.1f}" x2="{x(day):.1f}" y1="{base}" y2="{base + 4}"/>')
+        out.append(f'<text class="axis" x="{x(day):.1f}" y="{base + 18}" text-anchor="middle">'
+                   f'{MONTHS[day.month - 1]}{" " + str(day.year) if day.month == 1 else ""}</text>')
+    tx = x(min(max(today, start), end))
+    out.append(f'<line class="today" x1="{tx:.1f}" x2="{tx:.1f}" y1="{TOP - 2}" y2="{base}"/>')
+    out.append(f'<text class="today-label" x="{tx + 3:.1f}" y="{base - 3}">today</text></svg>')
+    return mark_safe("".join(out))  # noqa: S308  (every interpolated text is escaped above)
+
+
+def _row_of(event) -> str:
+    if event.kind != "dose":
+        return "tests"
+    return "home" if event.setting == "home" else "clinic"
+
+
+def _count_words(events, today: date) -> str:
+    counts: dict[str, int] = {}
+    for event in events:
+        if event.status != "cancelled":
+            status = event.display_status(today)
+            counts[status] = counts.get(status, 0) + 1
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no events"
+
+
+def timeline_range(first: date, last: date, today: date) -> tuple[date, date]:
+    start = min(first, today) - timedelta(days=7)
+    end = max(last, today) + timedelta(days=14)
+    return start, end

@@ -1,0 +1,39 @@
+"""Sign staff out of the web pages after a spell of inactivity (a shared tablet at the nurse station)."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+
+SESSION_KEY = "last_activity"
+#: The last-activity stamp is written at most this often, so a busy page does not write the session each time.
+WRITE_EVERY_SECONDS = 30
+
+
+def idle_timeout_seconds() -> int:
+    return int(getattr(settings, "SESSION_IDLE_TIMEOUT_MINUTES", 15)) * 60
+
+
+class IdleLogoutMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = time.time()
+            last = request.session.setdefault(SESSION_KEY, now)
+            if now - last > idle_timeout_seconds():
+                logout(request)
+                if request.path.startswith("/api/"):
+                    return self.get_response(request)  # the API answers 401/403 itself
+                messages.info(request, "You were signed out after a period of inactivity.")
+                response = redirect(f"{settings.LOGIN_URL}?next={request.get_full_path()}")
+                if request.headers.get("HX-Request"):
+                    response["HX-Redirect"] = response["Location"]
+                return response
+            if now - last >= WRITE_EVERY_SECONDS:
+                request.session[SESSION_KEY] = now
+        return self.get_response(request)

@@ -1,0 +1,120 @@
+"""The nurse's worklist: today's injections, overdue ones, blood tests due and new alerts."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from alerts.models import Alert, AlertStatus
+from patients.models import Administration, EnrollmentStatus, EventKind, EventStatus, InjectionSite, ScheduledEvent
+from patients.selectors import events_for
+
+#: Rows shown per worklist section; the rest are counted and linked.
+SECTION_LIMIT = 100
+NEW_ALERTS_LIMIT = 20
+
+
+def clinic_today(clinic) -> date:
+    return timezone.now().astimezone(clinic.zone).date()
+
+
+def _open_events(user) -> QuerySet[ScheduledEvent]:
+    return (
+        events_for(user)
+        .filter(status=EventStatus.PLANNED, enrollment__status=EnrollmentStatus.ACTIVE)
+        .only("id", "kind", "code", "phase", "sequence", "due_date", "window_start", "window_end", "status",
+              "setting", "dose_mg", "route", "tests", "provisional", "enrollment_id", "patient_id",
+              "patient__id", "patient__given_name", "patient__family_name", "patient__mrn", "patient__timezone")
+    )
+
+
+def injections_due(user) -> QuerySet[ScheduledEvent]:
+    return _open_events(user).filter(kind=EventKind.DOSE, setting="clinic")
+
+
+@dataclass
+class Section:
+    rows: list
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+def _section(queryset, limit: int) -> Section:
+    rows = list(queryset[: limit + 1])
+    if len(rows) <= limit:
+        return Section(rows, len(rows))
+    return Section(rows[:limit], queryset.count())
+
+
+@dataclass
+class Worklist:
+    today: date
+    due_today: Section
+    overdue: Section
+    tests_due: Section
+    new_alerts: Section
+
+
+def worklist_for(user, today: date | None = None, limit: int = SECTION_LIMIT) -> Worklist:
+    today = today or clinic_today(user.clinic)
+    injections = injections_due(user).order_by("due_date", "patient__family_name", "patient__given_name", "id")
+    tests = (
+        _open_events(user).filter(kind__in=(EventKind.LAB, EventKind.REVIEW), window_start__lte=today, provisional=False)
+        .order_by("due_date", "patient__family_name", "id")
+    )
+    alerts = (
+        Alert.objects.filter(clinic_id=user.clinic_id, status=AlertStatus.OPEN)
+        .select_related("patient").order_by("-created_at", "-id")
+    )
+    return Worklist(
+        today=today,
+        due_today=_section(injections.filter(due_date=today), limit),
+        overdue=_section(injections.filter(due_date__lt=today), limit),
+        tests_due=_section(tests, limit),
+        new_alerts=_section(alerts, NEW_ALERTS_LIMIT),
+    )
+
+
+# -- pre-filled values for recording a dose ------------------------------------------------------
+
+OTHER_SIDE = {
+    InjectionSite.DELTOID_LEFT: InjectionSite.DELTOID_RIGHT,
+    InjectionSite.DELTOID_RIGHT: InjectionSite.DELTOID_LEFT,
+    InjectionSite.THIGH_LEFT: InjectionSite.THIGH_RIGHT,
+    InjectionSite.THIGH_RIGHT: InjectionSite.THIGH_LEFT,
+    InjectionSite.GLUTEAL_LEFT: InjectionSite.GLUTEAL_RIGHT,
+    InjectionSite.GLUTEAL_RIGHT: InjectionSite.GLUTEAL_LEFT,
+}
+
+
+def given_defaults(user, event: ScheduledEvent) -> dict:
+    """Dose as planned; the other side from the patient's last injection; the lot this nurse last used."""
+    given = Administration.objects.filter(clinic_id=user.clinic_id, outcome="given", entered_in_error=False)
+    last_site = (
+        given.filter(patient_id=event.patient_id).exclude(site="").order_by("-occurred_at", "-id")
+        .values_list("site", flat=True).first()
+    )
+    same_drug = given.filter(event__code=event.code).exclude(lot_number="").order_by("-occurred_at", "-id")
+    lot = (
+        same_drug.filter(recorded_by=user).values_list("lot_number", flat=True).first()
+        or same_drug.values_list("lot_number", flat=True).first()
+        or ""
+    )
+    return {
+        "dose_mg": event.dose_mg.normalize() if event.dose_mg is not None else None,
+        "site": OTHER_SIDE.get(last_site, InjectionSite.DELTOID_LEFT),
+        "lot_number": lot,
+        "given_at": timezone.now().astimezone(user.clinic.zone).time().replace(second=0, microsecond=0),
+    }
+
+
+def next_dose_after(event: ScheduledEvent) -> ScheduledEvent | None:
+    return (
+        ScheduledEvent.objects.filter(enrollment_id=event.enrollment_id, kind=EventKind.DOSE, setting=event.setting,
+                                      status=EventStatus.PLANNED)
+        .order_by("due_date", "id").first()
+    )

@@ -1,0 +1,29 @@
+from django.urls import path
+
+from .views import alerts, auth, enroll, overview, patient, patients, record, staff, today
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("help/", auth.help_page, name="help"),
+    path("", today.today, name="today"),
+    path("events/<int:pk>/given/", record.record_given, name="record-given"),
+    path("events/<int:pk>/<str:outcome>/", record.record_not_given, name="record-outcome"),
+    path("patients/", patients.patient_list, name="patients"),
+    path("patients/new/", patient.patient_new, name="patient-new"),
+    path("patients/<int:pk>/", patient.patient_detail, name="patient"),
+    path("patients/<int:pk>/lab-results/", patient.lab_file, name="lab-file"),
+    path("patients/<int:pk>/enroll/", enroll.enroll, name="enroll"),
+    path("enrollments/<int:pk>/end-phase/", enroll.end_phase, name="end-phase"),
+    path("administrations/<int:pk>/entered-in-error/", patient.administration_in_error, name="administration-error"),
+    path("lab-results/<int:pk>/entered-in-error/", patient.lab_result_in_error, name="lab-result-error"),
+    path("alerts/", alerts.alert_list, name="alerts"),
+    path("alerts/<int:pk>/acknowledge/", alerts.alert_ack, name="alert-acknowledge"),
+    path("alerts/<int:pk>/resolve/", alerts.alert_res, name="alert-resolve"),
+    path("overview/", overview.overview, name="overview"),
+    path("staff/", staff.staff_list, name="staff"),
+    path("staff/<int:pk>/active/", staff.staff_toggle, name="staff-active"),
+    path("staff/<int:pk>/unlock/", staff.staff_unlock_view, name="staff-unlock"),
+]

@@ -1,0 +1,55 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from alerts.models import Alert
+from alerts.services import alert_acknowledge, alert_resolve
+
+from ..access import CLINICAL, staff_required
+from ..forms import ResolveForm
+from .common import back, is_htmx
+
+STATUS_TABS = {"open": "Open", "acknowledged": "Acknowledged", "resolved": "Resolved"}
+#: Alerts listed per status tab (newest first).
+LIST_LIMIT = 200
+
+
+def alerts_for(user):
+    return Alert.objects.filter(clinic_id=user.clinic_id).select_related("patient", "acknowledged_by", "resolved_by")
+
+
+@staff_required(*CLINICAL)
+def alert_list(request):
+    status = request.GET.get("status", "open")
+    status = status if status in STATUS_TABS else "open"
+    alerts = alerts_for(request.user).filter(status=status).order_by("-created_at", "-id")
+    total = alerts.count()
+    return render(request, "dashboard/alerts.html", {
+        "nav": "alerts", "alerts": alerts[:LIST_LIMIT], "total": total, "status": status, "tabs": STATUS_TABS,
+    })
+
+
+def _done(request, alert, text):
+    if is_htmx(request):
+        return render(request, "dashboard/partials/alert_item.html", {"alert": alert, "just_done": text})
+    messages.success(request, text)
+    return back(request, reverse("dashboard:alerts"))
+
+
+@staff_required(*CLINICAL)
+@require_POST
+def alert_ack(request, pk):
+    alert = get_object_or_404(alerts_for(request.user), pk=pk)
+    alert = alert_acknowledge(alert=alert, actor=request.user)
+    return _done(request, alert, f"Acknowledged {alert.code} for {alert.patient.full_name}.")
+
+
+@staff_required(*CLINICAL)
+@require_POST
+def alert_res(request, pk):
+    alert = get_object_or_404(alerts_for(request.user), pk=pk)
+    form = ResolveForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    alert = alert_resolve(alert=alert, actor=request.user, note=note.strip())
+    return _done(request, alert, f"Resolved {alert.code} for {alert.patient.full_name}.")

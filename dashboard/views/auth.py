@@ -1,0 +1,26 @@
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, resolve_url
+
+from ..access import home_for
+from ..forms_auth import LockingLoginForm
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LockingLoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return resolve_url(home_for(self.request.user))
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = "dashboard:login"
+
+
+def help_page(request):
+    from django.shortcuts import render
+
+    if not request.user.is_authenticated:
+        return redirect("dashboard:login")
+    return render(request, "dashboard/help.html", {"nav": "help"})

@@ -1,0 +1,113 @@
+"""Enrolling a patient (preview the dates, then confirm) and ending a phase: clinicians only."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from patients.errors import InvalidInput
+from patients.selectors import enrollments_for, patients_for
+from patients.services import enrollment_create, enrollment_end_phase, enrollment_preview
+from protocols.models import Protocol
+
+from ..access import CLINICIAN, staff_required
+from ..forms import EndPhaseForm, EnrollForm
+from ..selectors.today import clinic_today
+
+#: Dated items shown in the preview besides the daily oral doses (summarised in one line).
+PREVIEW_ROWS = 40
+
+
+def protocol_choices(clinic) -> list[tuple[str, str]]:
+    protocols = {}
+    for p in Protocol.objects.visible_to(clinic).filter(current_version__isnull=False).order_by("clinic_id", "name"):
+        protocols[p.slug] = p.name  # a clinic's own protocol wins over a built-in of the same slug
+    return sorted(((slug, name) for slug, name in protocols.items()), key=lambda item: item[1])
+
+
+def _option_field(message: str) -> str | None:
+    for name in ("maintenance_interval_months", "iron_product", "dose_time"):
+        if name in message:
+            return name
+    return None
+
+
+def _apply_service_errors(form, exc: InvalidInput) -> None:
+    for field, message in exc.errors.items():
+        if field == "options":
+            target = _option_field(message)
+            form.add_error(target, message)
+        else:
+            form.add_error(field if field in form.fields else None, message)
+
+
+def _preview_context(plan, start: date) -> dict:
+    titles = []
+    home = [e for e in plan.events if e.kind == "dose" and e.setting == "home"]
+    rows = [e for e in plan.events if not (e.kind == "dose" and e.setting == "home")][:PREVIEW_ROWS]
+    home_summary = None
+    if home:
+        home_summary = {"code": home[0].code, "count": len(home), "first": home[0].due_date,
+                        "last": home[-1].due_date, "dose_mg": home[0].dose_mg, "at": home[0].due_at}
+    for span in plan.phases:
+        titles.append(span)
+    return {"phases": titles, "rows": rows, "home": home_summary}
+
+
+@staff_required(*CLINICIAN)
+@require_http_methods(["GET", "POST"])
+def enroll(request, pk):
+    patient = get_object_or_404(patients_for(request.user), pk=pk)
+    choices = protocol_choices(request.user.clinic)
+    today = clinic_today(request.user.clinic)
+    initial = {"start_date": today, "protocol": request.GET.get("protocol", "")}
+    form = EnrollForm(request.POST or None, protocols=choices, initial=initial)
+    context = {"nav": "patients", "patient": patient, "form": form, "preview": None}
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if request.POST.get("action") == "confirm":
+                    enrollment = enrollment_create(
+                        actor=request.user, patient=patient, protocol=data["protocol"], start_date=data["start_date"],
+                        options=form.options(), override_reason=data["override_reason"],
+                    )
+                    messages.success(request, f"Enrolled {patient.full_name} in {dict(choices)[data['protocol']]} "
+                                              f"from {data['start_date']:%d %b %Y}.")
+                    return redirect(reverse("dashboard:patient", args=[pk]) + f"#enrollment-{enrollment.pk}")
+                plan = enrollment_preview(patient=patient, protocol=data["protocol"], start_date=data["start_date"],
+                                          options=form.options())
+            except InvalidInput as exc:
+                _apply_service_errors(form, exc)
+            else:
+                status = 200
+                context["preview"] = _preview_context(plan, data["start_date"])
+                context["protocol_name"] = dict(choices)[data["protocol"]]
+    return render(request, "dashboard/enroll.html", context, status=status)
+
+
+@staff_required(*CLINICIAN)
+@require_POST
+def end_phase(request, pk):
+    enrollment = get_object_or_404(enrollments_for(request.user), pk=pk)
+    form = EndPhaseForm(request.POST)
+    target = reverse("dashboard:patient", args=[enrollment.patient_id]) + f"#enrollment-{pk}"
+    if not form.is_valid():
+        problems = "; ".join(f"{k.replace('_', ' ')}: {' '.join(v)}" for k, v in form.errors.items())
+        messages.error(request, f"Phase not ended: {problems}")
+        return redirect(target)
+    data = form.cleaned_data
+    try:
+        enrollment_end_phase(actor=request.user, enrollment=enrollment, phase=data["phase"], on=data["date"],
+                             reason=data["reason"])
+    except InvalidInput as exc:
+        messages.error(request, "Phase not ended: " + "; ".join(exc.errors.values()))
+    else:
+        messages.success(request, f"Ended the {data['phase'].replace('-', ' ')} phase on {data['date']:%d %b %Y}; "
+                                  "the plan was re-computed.")
+    return redirect(target)
+

@@ -1,0 +1,104 @@
+"""The patient page and what is done from it: filing a lab result and correcting records."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from patients.errors import InvalidInput
+from patients.selectors import administrations_for, lab_results_for, patients_for
+from patients.services import (
+    administration_mark_entered_in_error,
+    lab_result_mark_entered_in_error,
+    lab_result_record,
+    patient_create,
+)
+
+from ..access import CLINICAL, staff_required
+from ..forms import EnteredInErrorForm, LabResultForm, PatientForm, apply_errors, lab_units, local_datetime
+from ..selectors.patient import patient_page
+from ..selectors.today import clinic_today
+
+
+def _render(request, pk, *, lab_form=None, status=200):
+    today = clinic_today(request.user.clinic)
+    context = patient_page(request.user, pk, today)
+    now = timezone.now().astimezone(request.user.clinic.zone)
+    context.update({
+        "nav": "patients",
+        "lab_form": lab_form or LabResultForm(initial={"collected_on": now.date(), "collected_time": now.strftime("%H:%M"),
+                                                       "test": "hb", "unit": "g/L"}),
+        "lab_units": lab_units(),
+        "is_clinician": request.user.role == "clinician",
+    })
+    return render(request, "dashboard/patient.html", context, status=status)
+
+
+@staff_required(*CLINICAL)
+def patient_detail(request, pk):
+    return _render(request, pk)
+
+
+@staff_required(*CLINICAL)
+@require_POST
+def lab_file(request, pk):
+    patient = get_object_or_404(patients_for(request.user), pk=pk)
+    form = LabResultForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = lab_result_record(
+                actor=request.user, patient=patient, test=data["test"], value=data["value"], unit=data["unit"],
+                collected_at=local_datetime(data["collected_on"], data["collected_time"], request.user.clinic.zone),
+            )
+        except InvalidInput as exc:
+            apply_errors(form, exc, {"collected_at": "collected_on"})
+        else:
+            messages.success(request, f"Filed {result.code} {result.value.normalize():f} {result.unit}.")
+            return redirect(reverse("dashboard:patient", args=[pk]) + "#labs")
+    return _render(request, pk, lab_form=form, status=422)
+
+
+def _mark_in_error(request, record, service, kwarg, anchor):
+    form = EnteredInErrorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Not changed: give a reason for marking the entry entered-in-error.")
+    else:
+        try:
+            service(actor=request.user, reason=form.cleaned_data["reason"], **{kwarg: record})
+        except InvalidInput as exc:
+            messages.error(request, "Not changed: " + "; ".join(exc.errors.values()))
+        else:
+            messages.success(request, "Marked entered-in-error; the plan and alerts were re-evaluated.")
+    return redirect(reverse("dashboard:patient", args=[record.patient_id]) + anchor)
+
+
+@staff_required(*CLINICAL)
+@require_POST
+def administration_in_error(request, pk):
+    record = get_object_or_404(administrations_for(request.user), pk=pk)
+    return _mark_in_error(request, record, administration_mark_entered_in_error, "administration", "#administrations")
+
+
+@staff_required(*CLINICAL)
+@require_POST
+def lab_result_in_error(request, pk):
+    record = get_object_or_404(lab_results_for(request.user), pk=pk)
+    return _mark_in_error(request, record, lab_result_mark_entered_in_error, "result", "#labs")
+
+
+@staff_required(*CLINICAL)
+@require_http_methods(["GET", "POST"])
+def patient_new(request):
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = patient_create(actor=request.user, clinic=request.user.clinic, **form.cleaned_data)
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Added {patient.full_name}.")
+            return redirect("dashboard:patient", patient.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "dashboard/patient_new.html", {"nav": "patients", "form": form}, status=status)
