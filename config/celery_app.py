@@ -21,8 +21,14 @@ def _ensure_filesystem_broker_folders() -> None:
 app.on_after_configure.connect(lambda sender, **kw: _ensure_filesystem_broker_folders())
 
 
+#: The reminders sweep runs every minute (tests of the real worker and beat set it shorter).
+REMINDERS_SWEEP_EVERY = float(os.environ.get("REMINDERS_SWEEP_EVERY_SECONDS", "60"))
+
 #: Every periodic task, in one place. Each runs on one beat process only.
 app.conf.beat_schedule = {
+    "reminders-send-due": {"task": "reminders.tasks.reminders_send_due", "schedule": REMINDERS_SWEEP_EVERY,
+                           "options": {"expires": REMINDERS_SWEEP_EVERY}},
+    "reminders-plan-worklists": {"task": "reminders.tasks.reminders_plan_worklists", "schedule": 3600},
     "extend-open-ended-plans": {"task": "patients.tasks.enrollments_extend_plans", "schedule": 6 * 3600},
     "alerts-sweep": {"task": "alerts.sweep", "schedule": 3600},
 }

@@ -13,6 +13,7 @@ from patients.api.views import (
     PatientViewSet,
 )
 from protocols.api import ProtocolViewSet
+from reminders.api import PatientRemindersView
 
 router = DefaultRouter()
 router.register("protocols", ProtocolViewSet, basename="protocol")
@@ -29,7 +30,10 @@ def health(request):
 
 
 urlpatterns = [
+    path("api/v1/patients/<int:pk>/reminders/", PatientRemindersView.as_view(), name="patient-reminders"),
+    path("api/v1/", include("reminders.api_urls")),
     path("api/v1/", include(router.urls)),
+    path("r/", include("reminders.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,52 @@
+"""Links in messages: signed, so that a patient needs no login and nobody can guess one."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+TAKEN_SALT = "reminders.taken"
+UNSUBSCRIBE_SALT = "reminders.unsubscribe"
+#: How long after it is sent a "taken" link still records a dose.
+TAKEN_LINK_MAX_AGE = timedelta(hours=24)
+
+
+def absolute(path: str) -> str:
+    return settings.PUBLIC_BASE_URL + path
+
+
+def taken_token(reminder_id: int) -> str:
+    return signing.dumps(reminder_id, salt=TAKEN_SALT)
+
+
+def taken_reminder_id(token: str) -> int:
+    """The reminder a "taken" link was sent with. signing.SignatureExpired / BadSignature if not valid."""
+    value = signing.loads(token, salt=TAKEN_SALT, max_age=TAKEN_LINK_MAX_AGE)
+    if not isinstance(value, int):
+        raise signing.BadSignature("not a reminder id")
+    return value
+
+
+def taken_url(reminder_id: int) -> str:
+    return absolute(reverse("reminders:taken", args=[taken_token(reminder_id)]))
+
+
+def unsubscribe_token(patient_id: int, channel: str) -> str:
+    return signing.dumps([patient_id, channel], salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_target(token: str) -> tuple[int, str]:
+    """(patient id, channel) of an unsubscribe link; signing.BadSignature if it was altered. Never expires."""
+    value = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int) and isinstance(value[1], str)):
+        raise signing.BadSignature("not an unsubscribe target")
+    return value[0], value[1]
+
+
+def unsubscribe_url(patient_id: int, channel: str) -> str:
+    return absolute(reverse("reminders:unsubscribe", args=[unsubscribe_token(patient_id, channel)]))
+
+
+def calendar_url(calendar_token: str) -> str:
+    return absolute(reverse("reminders:calendar", args=[calendar_token]))

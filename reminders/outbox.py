@@ -1,0 +1,212 @@
+"""The sweep: claim due rows atomically, send outside any transaction, record each outcome.
+
+- Claiming is one short transaction: SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL, a
+  conditional UPDATE elsewhere. Two sweeps at once never claim the same row.
+- A claim is a lease: a claimed row's `next_attempt_at` moves to the lease's end, so a row whose
+  worker died (SIGKILL, power cut) is claimed again once the lease expires. Only rows in flight
+  at that moment can be sent twice.
+- Outcomes are written every OUTCOME_FLUSH_SIZE sends, each guarded by the claim token, so a
+  worker whose lease was taken over cannot overwrite the new owner's outcome.
+"""
+
+import logging
+import time
+import uuid
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from alerts.models import Severity
+from alerts.services import alert_raise
+
+from .batch import Batch, Verdict
+from .channels import PermanentError, Sender, TransientError, sender_for
+from .models import LIVE_STATUSES, Channel, OptOutVia, Reminder, ReminderStatus
+from .services import contact_flag_undeliverable, opt_out_record
+
+logger = logging.getLogger(__name__)
+
+#: Rows claimed in one round trip.
+CLAIM_BATCH_SIZE = 500
+#: Outcomes are written after this many messages: a killed worker re-sends at most this many.
+OUTCOME_FLUSH_SIZE = 50
+#: A sweep stops claiming after this long and leaves the rest to the next one (beat: every minute).
+SWEEP_TIME_BUDGET = timedelta(seconds=50)
+#: Transient failures are retried after RETRY_BASE * 2**(attempt - 1), at most RETRY_MAX apart ...
+RETRY_BASE = timedelta(seconds=30)
+RETRY_MAX = timedelta(minutes=30)
+#: ... and given up (failed) after this many attempts.
+MAX_ATTEMPTS = 6
+UNDELIVERABLE_ALERT = "reminder-undeliverable"
+
+
+def claim_lease() -> timedelta:
+    """How long a claimed row is a worker's before another sweep may take it over."""
+    return timedelta(seconds=settings.REMINDERS_CLAIM_LEASE_SECONDS)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return min(RETRY_BASE * 2 ** max(attempts - 1, 0), RETRY_MAX)
+
+
+def claim_due(limit: int = CLAIM_BATCH_SIZE) -> tuple[uuid.UUID, list[int]]:
+    """Claim up to `limit` due rows (pending and due, or claimed and past their lease)."""
+    now = timezone.now()
+    token = uuid.uuid4()
+    claim = {"status": ReminderStatus.SENDING, "claim_token": token, "next_attempt_at": now + claim_lease(),
+             "attempts": F("attempts") + 1, "updated_at": now}
+    due = Reminder.objects.filter(status__in=LIVE_STATUSES, next_attempt_at__lte=now).order_by("next_attempt_at", "id")
+    if connection.features.has_select_for_update_skip_locked:
+        with transaction.atomic():
+            ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:limit])
+            if ids:
+                Reminder.objects.filter(pk__in=ids).update(**claim)
+        return token, ids
+    # Elsewhere (SQLite): a conditional UPDATE. A row claimed by another sweep in between has a
+    # new next_attempt_at (its lease) and no longer matches; writers are serialised by the database.
+    ids = list(due.values_list("id", flat=True)[:limit])
+    if ids:
+        Reminder.objects.filter(pk__in=ids, status__in=LIVE_STATUSES, next_attempt_at__lte=now).update(**claim)
+        ids = list(Reminder.objects.filter(claim_token=token).order_by("id").values_list("id", flat=True))
+    return token, ids
+
+
+class Outcomes:
+    """What happened to claimed rows, written in small batches, each guarded by the claim token."""
+
+    def __init__(self, token: uuid.UUID):
+        self.token = token
+        self.sent: list[Reminder] = []
+        self.finished: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.later: list[tuple[Reminder, datetime, str, str]] = []  # row, when, error, reason
+        self.failed: list[tuple[Reminder, PermanentError, str]] = []
+        self.counts: Counter = Counter()
+
+    def __len__(self) -> int:
+        return len(self.sent) + sum(map(len, self.finished.values())) + len(self.later) + len(self.failed)
+
+    def record_sent(self, row: Reminder, provider_ref: str) -> None:
+        row.provider_ref, row.sent_at = provider_ref[:100], timezone.now()
+        self.sent.append(row)
+
+    def record_verdict(self, row: Reminder, verdict: Verdict) -> None:
+        if verdict.retry_at is not None:
+            self.later.append((row, verdict.retry_at, "", verdict.reason))
+        else:
+            self.finished[(verdict.status, verdict.reason)].append(row.pk)
+
+    def record_transient(self, row: Reminder, error: str) -> None:
+        if row.attempts >= MAX_ATTEMPTS:
+            self.finished[(ReminderStatus.FAILED, f"gave up after {row.attempts} attempts: {error}"[:200])].append(row.pk)
+        else:
+            self.later.append((row, timezone.now() + retry_delay(row.attempts), error, "will try again"))
+
+    def record_permanent(self, row: Reminder, error: PermanentError, destination: str) -> None:
+        self.failed.append((row, error, destination))
+
+    def flush(self) -> None:
+        if not len(self):
+            return
+        mine = Reminder.objects.filter(claim_token=self.token, status=ReminderStatus.SENDING)
+        done = {"claim_token": None, "next_attempt_at": None}
+        with transaction.atomic():
+            if self.sent:
+                with_ref = [row for row in self.sent if row.provider_ref]
+                if with_ref:
+                    for row in with_ref:
+                        row.status, row.claim_token, row.next_attempt_at = ReminderStatus.SENT, None, None
+                    mine.bulk_update(with_ref, ["status", "provider_ref", "sent_at", "claim_token", "next_attempt_at"])
+                plain = [row.pk for row in self.sent if not row.provider_ref]
+                if plain:
+                    mine.filter(pk__in=plain).update(status=ReminderStatus.SENT, sent_at=self.sent[-1].sent_at, **done)
+                self.counts[ReminderStatus.SENT] += len(self.sent)
+            for (status, reason), ids in self.finished.items():
+                mine.filter(pk__in=ids).update(status=status, status_reason=reason[:200], **done)
+                self.counts[status] += len(ids)
+            for row, when, error, reason in self.later:
+                fields = {"send_at": when} if not error else {}
+                mine.filter(pk=row.pk).update(status=ReminderStatus.PENDING, next_attempt_at=when, claim_token=None,
+                                              last_error=error[:2000], status_reason=reason, **fields)
+                self.counts["retry" if error else "held"] += 1
+            for row, error, destination in self.failed:
+                mine.filter(pk=row.pk).update(status=ReminderStatus.FAILED, status_reason=str(error)[:200],
+                                              last_error=str(error)[:2000], **done)
+                self.counts[ReminderStatus.FAILED] += 1
+                _after_permanent_failure(row, error, destination)
+        self.sent, self.later, self.failed = [], [], []
+        self.finished = defaultdict(list)
+
+
+def _after_permanent_failure(row: Reminder, error: PermanentError, destination: str) -> None:
+    """Flag the contact and tell the clinic's staff, or record the opt-out the provider reported."""
+    if not row.for_patient:
+        logger.warning("reminder %s to staff member %s failed: %s", row.pk, row.recipient_id, error)
+        return
+    if error.opted_out:
+        opt_out_record(patient=row.patient, channel=row.channel, via=OptOutVia.PROVIDER, detail=destination)
+    elif error.bad_contact:
+        contact_flag_undeliverable(patient_id=row.patient_id, channel=row.channel, destination=destination,
+                                   reason=str(error))
+        what = "email address" if row.channel == Channel.EMAIL else "mobile number"
+        alert_raise(patient=row.patient, code=UNDELIVERABLE_ALERT, severity=Severity.WARNING,
+                    message=f"Reminders cannot be delivered to the patient's {what} {destination}: {error}. "
+                            f"Check the contact details with the patient.",
+                    facts={"channel": row.channel, "destination": destination, "error": str(error)[:300]},
+                    fingerprint=f"{row.channel}:{destination}")
+
+
+def deliver(token: uuid.UUID, ids: list[int]) -> Counter:
+    """Send the claimed rows (outside any transaction) and record what happened to each."""
+    rows = list(
+        Reminder.objects.filter(pk__in=ids, claim_token=token, status=ReminderStatus.SENDING)
+        .select_related("clinic", "patient", "event", "recipient", "alert", "alert__patient")
+        .order_by("channel", "next_attempt_at", "id")
+    )
+    batch = Batch(rows)
+    outcomes = Outcomes(token)
+    senders: dict[str, Sender] = {}
+    try:
+        for row in rows:
+            try:
+                verdict = batch.verdict(row, timezone.now())
+                if verdict is not None:
+                    outcomes.record_verdict(row, verdict)
+                    continue
+                message = batch.message(row)
+                if row.channel not in senders:
+                    senders[row.channel] = sender_for(row.channel)
+                    senders[row.channel].open()
+                outcomes.record_sent(row, senders[row.channel].send(message))
+            except TransientError as exc:
+                outcomes.record_transient(row, str(exc))
+            except PermanentError as exc:
+                outcomes.record_permanent(row, exc, batch.destination(row))
+            except Exception as exc:  # a bug must not stop the batch; the row is retried, then failed
+                logger.exception("reminder %s could not be sent", row.pk)
+                outcomes.record_transient(row, f"{type(exc).__name__}: {exc}")
+            if len(outcomes) >= OUTCOME_FLUSH_SIZE:
+                outcomes.flush()
+    finally:
+        for sender in senders.values():
+            sender.close()
+        outcomes.flush()
+    return outcomes.counts
+
+
+def send_due_reminders(*, batch_size: int = CLAIM_BATCH_SIZE, time_budget: timedelta = SWEEP_TIME_BUDGET) -> Counter:
+    """Claim and send due rows batch by batch until none is due or the time budget is spent."""
+    started = time.monotonic()
+    totals: Counter = Counter()
+    while True:
+        token, ids = claim_due(batch_size)
+        if not ids:
+            break
+        totals += deliver(token, ids)
+        totals["claimed"] += len(ids)
+        if len(ids) < batch_size or time.monotonic() - started > time_budget.total_seconds():
+            break
+    return totals

@@ -1,0 +1,49 @@
+"""Celery tasks. The beat schedule that runs them is in config/celery_app.py."""
+
+import logging
+
+from celery import shared_task
+from django.db import DatabaseError, transaction
+
+from clinics.models import Clinic
+from patients.models import Enrollment, EnrollmentStatus
+
+from . import outbox
+from .models import ClinicReminderSettings
+from .services import reminders_sync_enrollment, worklists_plan, worklists_reschedule
+
+logger = logging.getLogger(__name__)
+
+#: Enrollments re-planned per transaction after a clinic changes its reminder settings.
+REPLAN_BATCH_SIZE = 200
+
+
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=5, retry_backoff_max=60, max_retries=3)
+def reminders_send_due() -> dict:
+    """Every minute: send every reminder that is due. Safe to run twice at once."""
+    counts = outbox.send_due_reminders()
+    if counts:
+        logger.info("reminders sweep: %s", dict(counts))
+    return dict(counts)
+
+
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
+def reminders_plan_worklists() -> int:
+    """Every hour: plan today's and tomorrow's morning worklist for each nurse (idempotent)."""
+    return worklists_plan()
+
+
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
+def reminders_replan_clinic(clinic_id: int) -> int:
+    """After a clinic changed its reminder settings: re-plan its pending reminders."""
+    clinic = Clinic.objects.get(pk=clinic_id)
+    worklists_reschedule(ClinicReminderSettings.for_clinic(clinic))
+    ids = list(Enrollment.objects.filter(clinic=clinic, status=EnrollmentStatus.ACTIVE).order_by("pk")
+               .values_list("pk", flat=True))
+    for start in range(0, len(ids), REPLAN_BATCH_SIZE):
+        with transaction.atomic():
+            enrollments = Enrollment.objects.filter(pk__in=ids[start:start + REPLAN_BATCH_SIZE]).select_related(
+                "clinic", "patient", "patient__clinic").order_by("pk")
+            for enrollment in enrollments:
+                reminders_sync_enrollment(enrollment)
+    return len(ids)
