@@ -52,7 +52,8 @@ def patient_calendar(patient: Patient, *, now: datetime | None = None) -> bytes:
             entry.add("dtend", event.due_at + DOSE_DURATION)
         else:
             if event.kind == EventKind.DOSE:
-                summary = f"{_drug(event.code).capitalize()} at {clinic.name}" if details else f"Appointment at {clinic.name}"
+                drug = _drug(event.code)
+                summary = f"{drug[:1].upper()}{drug[1:]} at {clinic.name}" if details else f"Appointment at {clinic.name}"
                 entry.add("description", "Your appointment at the clinic.")
             else:
                 tests = ", ".join(TEST_NAMES.get(t, t) for t in (event.tests or [event.code]))
