@@ -6,6 +6,7 @@ screen reader through its title and description, with the values also given as a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html import escape
@@ -51,6 +52,19 @@ def _nice_step(span: float) -> float:
     return 10 * magnitude
 
 
+def _y_range(values: list[float]) -> tuple[float, float, float]:
+    """A padded range with round ticks; it starts at zero only when the values come close to it."""
+    if not values:
+        return 0.0, 1.0, 0.25
+    vmin, vmax = min(values), max(values)
+    pad = max((vmax - vmin) * 0.2, abs(vmax) * 0.08, 0.5)
+    low, high = max(0.0, vmin - pad), vmax + pad
+    step = _nice_step(high - low)
+    low = step * math.floor(low / step)
+    high = step * math.ceil(high / step)
+    return low, high, step
+
+
 def _month_ticks(start: date, end: date) -> list[date]:
     ticks, day = [], date(start.year, start.month, 1)
     while day <= end:
@@ -67,11 +81,7 @@ def _fmt(value: float) -> str:
 
 
 def line_chart(series: Series, bands: list[Band], *, start: date, end: date, today: date, chart_id: str) -> SafeString:
-    values = [v for _, v in series.points] + [t.value for t in series.thresholds]
-    low = min([0.0, *values]) if values else 0.0
-    high = max(values) * 1.15 if values else 1.0
-    step = _nice_step(high - low)
-    high = step * (int(high / step) + 1)
+    low, high, step = _y_range([v for _, v in series.points] + [t.value for t in series.thresholds])
     days = max((end - start).days, 1)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
@@ -138,6 +148,7 @@ def _describe(series: Series, bands: list[Band]) -> str:
 STATUS_STYLE = {
     "given": ("#1a7f37", True), "done": ("#1a7f37", True), "missed": ("#c62828", True),
     "declined": ("#7b3fb5", True), "overdue": ("#d97706", True), "planned": ("#6b7280", False),
+    "unconfirmed": ("#9aa5b1", True),
 }
 ROW_LABELS = (("clinic", "Injections"), ("home", "Oral doses"), ("tests", "Tests and reviews"))
 
@@ -173,7 +184,7 @@ def plan_timeline(events, bands: list[Band], *, start: date, end: date, today: d
         for event in events:
             if _row_of(event) != key or not (start <= event.due_date <= end) or event.status == "cancelled":
                 continue
-            status = event.display_status(today)
+            status = shown_status(event, today)
             colour, filled = STATUS_STYLE.get(status, ("#6b7280", False))
             fill = colour if filled else "#ffffff"
             tip = f"{event.code} {event.phase} {event.sequence}: {status} {event.due_date:%a %d %b %Y}"
@@ -192,6 +203,14 @@ def plan_timeline(events, bands: list[Band], *, start: date, end: date, today: d
     return mark_safe("".join(out))  # noqa: S308  (every interpolated text is escaped above)
 
 
+def shown_status(event, today: date) -> str:
+    """As staff should read it: a home dose nobody confirmed is 'unconfirmed', not an overdue clinic task."""
+    status = event.display_status(today)
+    if event.kind == "dose" and event.setting == "home" and event.status == "planned" and event.due_date < today:
+        return "unconfirmed"
+    return status
+
+
 def _row_of(event) -> str:
     if event.kind != "dose":
         return "tests"
@@ -202,7 +221,7 @@ def _count_words(events, today: date) -> str:
     counts: dict[str, int] = {}
     for event in events:
         if event.status != "cancelled":
-            status = event.display_status(today)
+            status = shown_status(event, today)
             counts[status] = counts.get(status, 0) + 1
     return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no events"
 

@@ -52,7 +52,7 @@ class LabResultForm(forms.Form):
     test = forms.ChoiceField(label="Test", choices=LAB_CHOICES)
     value = forms.CharField(label="Value", max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     unit = forms.CharField(label="Unit", max_length=20)
-    collected_on = forms.DateField(label="Collected on", widget=forms.DateInput(attrs={"type": "date"}))
+    collected_on = forms.DateField(label="Collected on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     collected_time = forms.TimeField(label="at", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
 
 
@@ -62,7 +62,7 @@ class EnteredInErrorForm(forms.Form):
 
 class EndPhaseForm(forms.Form):
     phase = forms.CharField(widget=forms.HiddenInput)
-    date = forms.DateField(label="Last day of the phase", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label="Last day of the phase", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reason = forms.CharField(label="Reason", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -73,7 +73,7 @@ class ResolveForm(forms.Form):
 
 class EnrollForm(forms.Form):
     protocol = forms.ChoiceField(label="Protocol")
-    start_date = forms.DateField(label="Start date", widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label="Start date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     maintenance_interval_months = forms.TypedChoiceField(
         label="B12 maintenance interval", required=False, coerce=int, empty_value=None,
         choices=[("", "As the protocol says"), ("2", "Every 2 months"), ("3", "Every 3 months")],
@@ -114,7 +114,7 @@ class PatientForm(forms.Form):
     mrn = forms.CharField(label="MRN", max_length=64)
     given_name = forms.CharField(label="Given name", max_length=100)
     family_name = forms.CharField(label="Family name", max_length=100)
-    date_of_birth = forms.DateField(label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}))
+    date_of_birth = forms.DateField(label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     sex = forms.ChoiceField(label="Sex", choices=[("female", "Female"), ("male", "Male"), ("other", "Other"),
                                                    ("unknown", "Unknown")])
     pregnant = forms.BooleanField(label="Pregnant", required=False)

@@ -1,4 +1,5 @@
-"""Sign staff out of the web pages after a spell of inactivity (a shared tablet at the nurse station)."""
+"""Sign staff out of the web pages after a spell of inactivity (a shared tablet at the nurse station),
+and show times in the clinic's own time zone."""
 
 import time
 
@@ -6,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
+from django.utils import timezone
 
 SESSION_KEY = "last_activity"
 #: The last-activity stamp is written at most this often, so a busy page does not write the session each time.
@@ -36,4 +38,9 @@ class IdleLogoutMiddleware:
                 return response
             if now - last >= WRITE_EVERY_SECONDS:
                 request.session[SESSION_KEY] = now
-        return self.get_response(request)
+            if user.clinic_id:
+                timezone.activate(user.clinic.zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

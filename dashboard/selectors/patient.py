@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from django.apps import apps
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from alerts.models import Alert, AlertStatus
 from patients.adherence import Adherence, adherence_by
@@ -23,6 +24,8 @@ ADHERENCE_DAYS = 28
 #: Events listed around today; the full plan is one click away.
 NEAR_EVENTS = 8
 TIMELINE_AHEAD_DAYS = 120
+REMINDERS_SHOWN = 20
+ADMINISTRATIONS_SHOWN = 10
 
 
 @dataclass
@@ -118,7 +121,7 @@ def lab_charts(patient, labs: list[LabResult], views: list[EnrollmentView], toda
     return charts
 
 
-def reminders_for(patient) -> list | None:
+def reminders_for(patient) -> dict | None:
     """Reminders sent to the patient, when the reminders app is installed (None otherwise)."""
     if not apps.is_installed("reminders"):
         return None
@@ -127,9 +130,14 @@ def reminders_for(patient) -> list | None:
     except LookupError:
         return None
     names = {f.name for f in model._meta.get_fields()}
-    queryset = model.objects.filter(patient=patient) if "patient" in names else model.objects.none()
-    order = [f for f in ("-send_at", "-id") if f.lstrip("-") in names]
-    return list(queryset.order_by(*order)[:50])
+    if "patient" not in names or "send_at" not in names:
+        return None
+    queryset = model.objects.filter(patient=patient)
+    now = timezone.now()
+    return {
+        "sent": list(queryset.filter(send_at__lte=now).order_by("-send_at", "-id")[:REMINDERS_SHOWN]),
+        "scheduled": queryset.filter(send_at__gt=now).count(),
+    }
 
 
 def patient_page(user, pk: int, today: date) -> dict:

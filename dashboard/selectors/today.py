@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from alerts.models import Alert, AlertStatus
@@ -59,9 +59,25 @@ class Worklist:
     new_alerts: Section
 
 
+def earliest_open_doses(user, today: date) -> QuerySet[ScheduledEvent]:
+    """Per course, only the earliest injection still open: the one to give (or record missed) now.
+
+    `backlog` counts the course's open injections due by today, this one included.
+    """
+    open_clinic = ScheduledEvent.objects.filter(kind=EventKind.DOSE, setting="clinic", status=EventStatus.PLANNED,
+                                                enrollment_id=OuterRef("enrollment_id"))
+    backlog = (open_clinic.filter(due_date__lte=today).order_by().values("enrollment_id")
+               .annotate(n=Count("id")).values("n"))
+    return (
+        injections_due(user).filter(due_date__lte=today)
+        .exclude(Exists(open_clinic.filter(due_date__lt=OuterRef("due_date"))))
+        .annotate(backlog=Subquery(backlog))
+    )
+
+
 def worklist_for(user, today: date | None = None, limit: int = SECTION_LIMIT) -> Worklist:
     today = today or clinic_today(user.clinic)
-    injections = injections_due(user).order_by("due_date", "patient__family_name", "patient__given_name", "id")
+    injections = earliest_open_doses(user, today).order_by("due_date", "patient__family_name", "patient__given_name", "id")
     tests = (
         _open_events(user).filter(kind__in=(EventKind.LAB, EventKind.REVIEW), window_start__lte=today, provisional=False)
         .order_by("due_date", "patient__family_name", "id")

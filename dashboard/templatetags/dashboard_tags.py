@@ -6,11 +6,13 @@ from django.utils.html import format_html
 
 from patients.models import InjectionSite
 
+from ..charts import shown_status
+
 register = template.Library()
 
 STATUS_WORDS = {
     "planned": "Planned", "given": "Given", "missed": "Missed", "declined": "Declined", "overdue": "Overdue",
-    "done": "Done", "cancelled": "Cancelled", "open": "Open", "acknowledged": "Acknowledged", "resolved": "Resolved",
+    "done": "Done", "cancelled": "Cancelled", "unconfirmed": "Not confirmed", "open": "Open", "acknowledged": "Acknowledged", "resolved": "Resolved",
 }
 
 
@@ -20,8 +22,8 @@ def status_badge(status: str, label: str = ""):
 
 
 @register.filter
-def event_status(event, today: date | None = None) -> str:
-    return event.display_status(today)
+def event_status(event, today: date) -> str:
+    return shown_status(event, today)
 
 
 @register.filter
