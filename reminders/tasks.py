@@ -21,10 +21,10 @@ REPLAN_BATCH_SIZE = 200
 @shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=5, retry_backoff_max=60, max_retries=3)
 def reminders_send_due() -> dict:
     """Every minute: send every reminder that is due. Safe to run twice at once."""
-    counts = outbox.send_due_reminders()
+    counts = {str(outcome): number for outcome, number in outbox.send_due_reminders().items()}
     if counts:
-        logger.info("reminders sweep: %s", dict(counts))
-    return dict(counts)
+        logger.info("reminders sweep: %s", counts)
+    return counts
 
 
 @shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)

@@ -26,7 +26,7 @@ class LinkAlreadyUsed(InvalidInput):
 @transaction.atomic
 def dose_confirm_taken(*, reminder_id: int) -> Administration:
     """The patient tapped "taken" in a dose reminder: record a self-reported dose, once."""
-    reminder = (Reminder.objects.select_for_update().select_related("event", "patient")
+    reminder = (Reminder.objects.select_for_update(of=("self",)).select_related("event", "patient")
                 .filter(pk=reminder_id, kind=ReminderKind.DOSE).first())
     if reminder is None:
         raise InvalidInput({"link": "this link is not valid"})
