@@ -10,11 +10,16 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
+from .calendar import parse_weekdays
+
 PERIOD_UNITS = ("day", "week", "month", "year")
 RELATIONS = ("enrollment-start", "after-start", "after-end", "continues")
 END_RULES = ("count", "clinician", "never", "duration", "after-normal-hb")
 ANCHORS = ("enrollment-start", "phase-start", "first-given-dose", "phase-end")
 ROUTES = ("IM", "SC", "oral")
+#: Monitoring conditions the planner can evaluate: {"lab": "hb", "below": <g/L>, "at": "baseline"}.
+CONDITION_LABS = ("hb",)
+CONDITION_AT = ("baseline",)
 #: A lab event's panels and the lab codes whose results complete each panel.
 PANELS: dict[str, tuple[str, ...]] = {
     "fbc": ("hb", "mcv"),
@@ -30,6 +35,13 @@ PANELS: dict[str, tuple[str, ...]] = {
 
 class DefinitionError(ValueError):
     """A protocol definition that cannot be planned."""
+
+
+def _whole(raw: Any, where: str, minimum: int = 0) -> int:
+    """A whole number of at least `minimum` (JSON true/false are not numbers)."""
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < minimum:
+        raise DefinitionError(f"{where} must be a whole number of at least {minimum}")
+    return raw
 
 
 @dataclass(frozen=True)
@@ -69,8 +81,8 @@ class Timing:
         if pattern == "interval" and (every is None or every.value < 1):
             raise DefinitionError(f"{where}: an interval timing needs 'every' of at least 1")
         count = raw.get("count")
-        if count is not None and (not isinstance(count, int) or count < 1):
-            raise DefinitionError(f"{where}: count must be a whole number of at least 1")
+        if count is not None:
+            _whole(count, f"{where}: count", 1)
         first = raw.get("first", "on-start")
         if first not in ("on-start", "after-interval"):
             raise DefinitionError(f"{where}: first must be 'on-start' or 'after-interval'")
@@ -81,10 +93,16 @@ class Timing:
             except (TypeError, ValueError):
                 raise DefinitionError(f"{where}: time_of_day must be null, 'patient' or 'HH:MM'") from None
         duration = Period.parse(raw["duration"], f"{where}.duration") if "duration" in raw else None
+        weekdays = raw.get("weekdays", "clinic")
+        if weekdays != "clinic":
+            try:
+                parse_weekdays(weekdays)
+            except (AttributeError, TypeError, ValueError) as exc:
+                raise DefinitionError(f"{where}: weekdays must be 'clinic' or days like 'mon,wed,fri' ({exc})") from None
         return cls(
             pattern=pattern,
             every=every,
-            weekdays=raw.get("weekdays", "clinic"),
+            weekdays=weekdays,
             count=count,
             first=first,
             time_of_day=tod,
@@ -111,6 +129,8 @@ class DoseRule:
             raise DefinitionError(f"{where}: route must be one of {', '.join(ROUTES)}")
         if raw["setting"] not in ("clinic", "home"):
             raise DefinitionError(f"{where}: setting must be 'clinic' or 'home'")
+        if isinstance(raw["dose_mg"], bool) or not isinstance(raw["dose_mg"], int | float) or raw["dose_mg"] <= 0:
+            raise DefinitionError(f"{where}: dose_mg must be a number above 0")
         window = raw.get("window", {})
         return cls(
             code=raw["code"],
@@ -118,8 +138,8 @@ class DoseRule:
             route=raw["route"],
             setting=raw["setting"],
             timing=Timing.parse(raw["timing"], f"{where}.timing"),
-            window_before_days=int(window.get("before_days", 0)),
-            window_after_days=int(window.get("after_days", 0)),
+            window_before_days=_whole(window.get("before_days", 0), f"{where}.window.before_days"),
+            window_after_days=_whole(window.get("after_days", 0), f"{where}.window.after_days"),
         )
 
 
@@ -138,7 +158,10 @@ class Relation:
             raise DefinitionError(f"{where}: start type must be one of {', '.join(RELATIONS)}")
         if raw["type"] != "enrollment-start" and not raw.get("target"):
             raise DefinitionError(f"{where}: a '{raw['type']}' start needs a target phase")
-        return cls(raw["type"], raw.get("target"), int(raw.get("offset_days", 0)))
+        offset = raw.get("offset_days", 0)
+        if isinstance(offset, bool) or not isinstance(offset, int):
+            raise DefinitionError(f"{where}: offset_days must be a whole number of days")
+        return cls(raw["type"], raw.get("target"), offset)
 
 
 @dataclass(frozen=True)
@@ -151,7 +174,9 @@ class EndRule:
         raw = raw or {"type": "never"}
         if raw.get("type") not in END_RULES:
             raise DefinitionError(f"{where}: end type must be one of {', '.join(END_RULES)}")
-        return cls(raw["type"], int(raw.get("months", 0)))
+        if raw["type"] == "after-normal-hb":
+            return cls(raw["type"], _whole(raw.get("months"), f"{where}: an after-normal-hb end's months", 1))
+        return cls(raw["type"])
 
 
 @dataclass(frozen=True)
@@ -179,6 +204,7 @@ class Monitoring:
         for key in ("key", "kind", "code", "phase", "anchor", "offset"):
             if key not in raw:
                 raise DefinitionError(f"{where}: '{key}' is required")
+        where = f"monitoring {raw['key']}"
         if raw["kind"] not in ("lab", "review"):
             raise DefinitionError(f"{where}: kind must be 'lab' or 'review'")
         if raw["anchor"] not in ANCHORS:
@@ -189,19 +215,43 @@ class Monitoring:
             raise DefinitionError(f"{where}: unknown tests {unknown}; known: {', '.join(PANELS)}")
         window = raw.get("window", {})
         repeat = raw.get("repeat") or {}
+        offset = Period.parse(raw["offset"], f"{where}.offset")
+        repeat_every = Period.parse(repeat["every"], f"{where}.repeat.every") if "every" in repeat else None
+        if repeat_every is not None:
+            if repeat_every.value < 1:
+                raise DefinitionError(f"{where}: repeat.every must be at least 1 {repeat_every.unit}")
+            # Repeats shift the due date and a period window by whole steps of the same unit.
+            units = {offset.unit, repeat_every.unit} | {window[k]["unit"] for k in ("start", "end") if k in window}
+            if len(units) > 1:
+                raise DefinitionError(f"{where}: a repeated event's offset, repeat and window must use one unit")
+        repeat_count = repeat.get("count")
+        if repeat_count is not None:
+            _whole(repeat_count, f"{where}: repeat.count", 1)
+        condition = raw.get("condition")
+        if condition is not None and (
+            not isinstance(condition, dict)
+            or condition.get("lab") not in CONDITION_LABS
+            or condition.get("at") not in CONDITION_AT
+            or isinstance(condition.get("below"), bool)
+            or not isinstance(condition.get("below"), int | float)
+        ):
+            raise DefinitionError(f"{where}: condition must look like {{'lab': 'hb', 'below': 80, 'at': 'baseline'}}")
+        for key in ("before_days", "after_days"):
+            if key in window:
+                _whole(window[key], f"{where}.window.{key}")
         return cls(
             key=raw["key"],
             kind=raw["kind"],
             code=raw["code"],
             phase=raw["phase"],
             anchor=raw["anchor"],
-            offset=Period.parse(raw["offset"], f"{where}.offset"),
+            offset=offset,
             tests=tests,
             window_start=Period.parse(window["start"], f"{where}.window.start") if "start" in window else None,
             window_end=Period.parse(window["end"], f"{where}.window.end") if "end" in window else None,
-            repeat_every=Period.parse(repeat["every"], f"{where}.repeat.every") if "every" in repeat else None,
-            repeat_count=repeat.get("count"),
-            condition=raw.get("condition"),
+            repeat_every=repeat_every,
+            repeat_count=repeat_count,
+            condition=condition,
             window_to_first_dose=bool(window.get("until_first_dose", False)),
             window_before_days=window.get("before_days"),
             window_after_days=window.get("after_days"),
@@ -230,6 +280,9 @@ class Phase:
             raise DefinitionError(f"{where}: an end by count needs a dose timing with a count")
         if end.type == "duration" and (dose is None or dose.timing.duration is None):
             raise DefinitionError(f"{where}: an end by duration needs a dose timing with a duration")
+        review_every_days = raw.get("review_every_days")
+        if review_every_days is not None:
+            _whole(review_every_days, f"{where}: review_every_days", 1)
         return cls(
             slug=raw["slug"],
             arm=raw.get("arm", raw["slug"]),
@@ -238,7 +291,7 @@ class Phase:
             end=end,
             dose=dose,
             clinician_can_end=bool(raw.get("clinician_can_end", end.type == "clinician")),
-            review_every_days=raw.get("review_every_days"),
+            review_every_days=review_every_days,
         )
 
 
@@ -268,24 +321,52 @@ class ProtocolDefinition:
         for key in ("slug", "name", "phases"):
             if not raw.get(key):
                 raise DefinitionError(f"'{key}' is required")
+        if not isinstance(raw["phases"], list) or not all(isinstance(p, dict) for p in raw["phases"]):
+            raise DefinitionError("'phases' must be a list of phase objects")
         phases = tuple(Phase.parse(p, f"phases[{i}]") for i, p in enumerate(raw["phases"]))
-        seen: set[str] = set()
+        seen: dict[str, Phase] = {}
         for phase in phases:
             if phase.slug in seen:
                 raise DefinitionError(f"phase slug {phase.slug!r} is used twice")
-            if phase.start.target is not None and phase.start.target not in seen:
+            target = seen.get(phase.start.target) if phase.start.target is not None else None
+            if phase.start.target is not None and target is None:
                 raise DefinitionError(
                     f"phase {phase.slug}: starts relative to {phase.start.target!r}, "
                     "which must be an earlier phase"
                 )
-            seen.add(phase.slug)
-        monitoring = tuple(Monitoring.parse(m, f"monitoring[{i}]") for i, m in enumerate(raw.get("monitoring", [])))
+            if (
+                target is not None
+                and phase.start.type in ("after-end", "continues")
+                and target.end.type == "never"
+                and not target.clinician_can_end
+            ):
+                raise DefinitionError(
+                    f"phase {phase.slug}: starts after the end of {target.slug!r}, which never ends"
+                )
+            seen[phase.slug] = phase
+        monitoring_raw = raw.get("monitoring", [])
+        if not isinstance(monitoring_raw, list) or not all(isinstance(m, dict) for m in monitoring_raw):
+            raise DefinitionError("'monitoring' must be a list of monitoring objects")
+        monitoring = tuple(Monitoring.parse(m, f"monitoring[{i}]") for i, m in enumerate(monitoring_raw))
         keys = [m.key for m in monitoring]
         if len(keys) != len(set(keys)):
             raise DefinitionError("monitoring keys must be unique")
         for rule in monitoring:
             if rule.phase not in seen:
                 raise DefinitionError(f"monitoring {rule.key}: unknown phase {rule.phase!r}")
+            if rule.anchor == "first-given-dose" and seen[rule.phase].dose is None:
+                raise DefinitionError(
+                    f"monitoring {rule.key}: anchor 'first-given-dose' needs a phase with doses, "
+                    f"and phase {rule.phase!r} has none"
+                )
+        # Event keys are '<prefix>#<n>': doses use the phase slug, reviews '<slug>-review',
+        # monitoring its key. Two rules sharing a prefix would give two events the same key.
+        prefixes = [p.slug for p in phases if p.dose] + [f"{p.slug}-review" for p in phases if p.review_every_days]
+        for key in keys:
+            if key in prefixes:
+                raise DefinitionError(f"monitoring key {key!r} clashes with a phase's event keys; choose another")
+        if len(prefixes) != len(set(prefixes)):
+            raise DefinitionError("a phase slug clashes with another phase's '<slug>-review' events; rename it")
         return cls(
             slug=raw["slug"],
             name=raw["name"],

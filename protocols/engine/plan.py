@@ -106,11 +106,17 @@ def event_key(prefix: str, n: int) -> str:
     return f"{prefix}{KEY_SEPARATOR}{n}"
 
 
+def _next_weekday(day: date, weekdays: frozenset[int]) -> date:
+    """The first of `weekdays` on or after `day`, whatever the clinic's opening (doses at home)."""
+    return day + timedelta(days=min((w - day.weekday()) % 7 for w in weekdays))
+
+
 class _Planner:
     def __init__(self, data: PlanInput):
         self.data = data
         self.cal = data.calendar
         self.spans: dict[str, PhaseSpan] = {}
+        self.provisional_start: dict[str, bool] = {}  # the phase's start depends on the future
         self.events: list[PlannedEvent] = []
 
     # -- doses -----------------------------------------------------------------------------
@@ -139,7 +145,7 @@ class _Planner:
         if target is None or target.start is None:
             return None, True
         if rel.type == "after-start":
-            return target.start + timedelta(days=rel.offset_days), False
+            return target.start + timedelta(days=rel.offset_days), self.provisional_start[rel.target]
         if target.end is None:
             return None, True
         base = target.end if rel.type == "after-end" else (target.last_dose or target.end)
@@ -147,6 +153,7 @@ class _Planner:
 
     def plan_phase(self, phase: Phase) -> None:
         start, provisional = self.phase_start(phase)
+        self.provisional_start[phase.slug] = provisional
         if start is None:
             self.spans[phase.slug] = PhaseSpan(phase.slug, phase.arm, None, None, None, False)
             return
@@ -218,7 +225,7 @@ class _Planner:
             outcome = self.data.outcomes.get(key)
             if timing.pattern == "weekdays":
                 after = start if prev is None else prev.due_date + timedelta(days=1)
-                due = weekday_cal.next_injection_day(after) if in_clinic else after
+                due = weekday_cal.next_injection_day(after) if in_clinic else _next_weekday(after, days)
             else:
                 if prev is None:
                     due = start if timing.first == "on-start" else add_period(start, every.value, every.unit)
@@ -296,20 +303,13 @@ class _Planner:
         if rule.anchor == "enrollment-start":
             return self.data.start_date, False
         if rule.anchor == "phase-start":
-            return span.start, not self._phase_started_for_real(rule.phase)
+            return span.start, self.provisional_start[rule.phase]
         if rule.anchor == "phase-end":
             return span.end, not span.ended
         doses = [e for e in self.events if e.phase == rule.phase and e.kind == "dose" and e.status in ("given", "planned")]
         if not doses:
             return None, True
         return doses[0].due_date, doses[0].status != "given"
-
-    def _phase_started_for_real(self, slug: str) -> bool:
-        phase = self.data.protocol.phase(slug)
-        if phase.start.type in ("enrollment-start", "after-start"):
-            return True
-        target = self.spans.get(phase.start.target)
-        return bool(target and target.ended)
 
     def baseline_hb(self) -> float | None:
         """The latest Hb collected from 4 weeks before the start up to the first dose."""
