@@ -1,5 +1,6 @@
 """Locking a username after repeated failed sign-ins (stored in the database: every web process agrees)."""
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,7 +16,7 @@ class Lock:
 
     @property
     def minutes_left(self) -> int:
-        return max(1, int((self.until - timezone.now()).total_seconds() // 60) + 1)
+        return max(1, math.ceil((self.until - timezone.now()).total_seconds() / 60))
 
 
 def _window() -> timedelta:

@@ -2,9 +2,9 @@
 and show times in the clinic's own time zone."""
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -31,8 +31,7 @@ class IdleLogoutMiddleware:
                 logout(request)
                 if request.path.startswith("/api/"):
                     return self.get_response(request)  # the API answers 401/403 itself
-                messages.info(request, "You were signed out after a period of inactivity.")
-                response = redirect(f"{settings.LOGIN_URL}?next={request.get_full_path()}")
+                response = redirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path(), 'idle': 1})}")
                 if request.headers.get("HX-Request"):
                     response["HX-Redirect"] = response["Location"]
                 return response

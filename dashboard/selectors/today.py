@@ -24,7 +24,7 @@ def _open_events(user) -> QuerySet[ScheduledEvent]:
         events_for(user)
         .filter(status=EventStatus.PLANNED, enrollment__status=EnrollmentStatus.ACTIVE)
         .only("id", "kind", "code", "phase", "sequence", "due_date", "window_start", "window_end", "status",
-              "setting", "dose_mg", "route", "tests", "provisional", "enrollment_id", "patient_id",
+              "setting", "dose_mg", "route", "tests", "provisional", "updated_at", "enrollment_id", "patient_id",
               "patient__id", "patient__given_name", "patient__family_name", "patient__mrn", "patient__timezone")
     )
 
@@ -44,10 +44,7 @@ class Section:
 
 
 def _section(queryset, limit: int) -> Section:
-    rows = list(queryset[: limit + 1])
-    if len(rows) <= limit:
-        return Section(rows, len(rows))
-    return Section(rows[:limit], queryset.count())
+    return Section(list(queryset[:limit]), queryset.count())
 
 
 @dataclass

@@ -7,6 +7,12 @@ from tests.alerts.helpers import enroll, give, lab
 from tests.factories import PatientFactory
 
 
+@pytest.fixture(autouse=True)
+def patient_staff(settings):
+    """Tests travel in time between requests; only the sign-in tests care about the idle timeout."""
+    settings.SESSION_IDLE_TIMEOUT_MINUTES = 60 * 24 * 366
+
+
 def web_client_for(user) -> Client:
     client = Client()
     client.force_login(user)

@@ -1,0 +1,63 @@
+"""Every page reads a fixed number of queries, however many patients it shows (1 or 50)."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from alerts.services import alert_raise
+from tests.alerts.helpers import at, enroll, give, lab
+from tests.factories import PatientFactory
+
+START = date(2026, 1, 5)
+TODAY = date(2026, 1, 12)
+PROTOCOLS = ("b12-and-iron-concurrent", "iron-oral-daily", "b12-im-standard")  # the first has both arms
+#: Including the session, the user, the clinic and the menu's alert count.
+MAX_QUERIES = {"/": 12, "/patients/?per_page=50": 11, "/patients/?show=active&per_page=50": 11, "/alerts/": 6,
+               "/overview/": 13}
+PAGES = list(MAX_QUERIES)
+
+
+def add_patients(clinic, cara, how_many: int, first: int = 0):
+    for n in range(first, first + how_many):
+        patient = PatientFactory(clinic=clinic, mrn=f"Q{n:04d}", sex="male" if n % 2 else "female")
+        lab(cara, patient, "hb", 95 + n % 20, START)
+        course = enroll(cara, patient, PROTOCOLS[n % 3], START)
+        if n % 3 != 1:
+            give(cara, course, "loading#1")
+        else:
+            give(cara, course, "treatment#1")
+        alert_raise(patient=patient, code="dose-missed", message="m", facts={"n": n}, fingerprint=f"q{n}")
+
+
+def count(client, url) -> int:
+    with time_machine.travel(at(TODAY, 9), tick=False):
+        client.get(url)  # the first request after signing in writes the session
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_a_page_of_50_patients_costs_the_queries_of_a_page_of_1(clinic, cara, cara_web, url):
+    add_patients(clinic, cara, 1)
+    one = count(cara_web, url)
+    add_patients(clinic, cara, 49, first=1)
+    fifty = count(cara_web, url)
+    assert fifty == one, f"{url}: {one} queries with 1 patient, {fifty} with 50"
+    assert fifty <= MAX_QUERIES[url], f"{url}: {fifty} queries"
+
+
+def test_the_patient_page_costs_the_same_with_more_history(clinic, cara, cara_web):
+    patient = PatientFactory(clinic=clinic, mrn="H0001")
+    course = enroll(cara, patient, "b12-im-standard", START)
+    give(cara, course, "loading#1")
+    lab(cara, patient, "hb", 100, START)
+    few = count(cara_web, f"/patients/{patient.pk}/")
+    for n in range(2, 6):
+        give(cara, course, f"loading#{n}")
+        lab(cara, patient, "hb", 100 + n, START.replace(day=5 + n))
+    assert count(cara_web, f"/patients/{patient.pk}/") == few
