@@ -139,3 +139,16 @@ def test_there_is_exactly_one_daily_dose_per_local_date_through_a_whole_year_of_
     assert len(doses) == 366  # 1 Jan 2026 to the horizon, 1 Jan 2027, both included
     assert [e.due_at.astimezone(zone).date() for e in doses] == due_dates(doses)
     assert len({e.due_at for e in doses}) == len(doses)
+
+
+def test_a_gap_starting_at_2300_moves_a_2330_dose_past_midnight_and_the_next_days_dose_still_follows():
+    # America/Nuuk springs forward at 23:00 local on Saturday 28 March 2026 (to 00:00 on the 29th).
+    zone = ZoneInfo("America/Nuuk")
+
+    result = plan_of("iron-oral-daily", day("Sat 2026-03-28"), timezone="America/Nuuk",
+                     options=PlanOptions(dose_time=time(23, 30)), horizon=day("Sun 2026-03-29"))
+
+    saturday, sunday = result.of_phase("treatment")
+    assert saturday.due_at.astimezone(zone).replace(tzinfo=None) == datetime(2026, 3, 29, 0, 30)
+    assert sunday.due_at.astimezone(zone).replace(tzinfo=None) == datetime(2026, 3, 29, 23, 30)
+    assert saturday.due_at < sunday.due_at
