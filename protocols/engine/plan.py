@@ -371,6 +371,10 @@ class _Planner:
             )
 
     def _add_monitoring_event(self, *, key, kind, code, phase, n, due, window, tests, provisional, lookback=0):
+        if kind == "review":
+            # A clinician review is an appointment: it falls on a day the clinic is open.
+            due = self.cal.next_open_day(due)
+            window = (due, max(due, window[1]))
         status = "planned"
         if kind == "lab" and tests and self._labs_done(tests, window[0] - timedelta(days=lookback), window[1]):
             status = "done"

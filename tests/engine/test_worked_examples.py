@@ -65,3 +65,17 @@ def test_daily_iron_in_london_is_due_at_0800_utc_on_28_march_and_0700_utc_on_the
     by_date = {e.due_date: e.due_at for e in result.of_phase("treatment")}
     assert by_date[day("Sat 2026-03-28")] == datetime(2026, 3, 28, 8, 0, tzinfo=UTC)
     assert by_date[day("Sun 2026-03-29")] == datetime(2026, 3, 29, 7, 0, tzinfo=UTC)
+
+
+def test_a_clinician_review_due_on_a_sunday_is_planned_on_the_next_open_day():
+    from datetime import date
+
+    from protocols.builtin import builtin_definition
+    from protocols.engine import ClinicCalendar, PlanInput, ProtocolDefinition, plan
+
+    result = plan(PlanInput(protocol=ProtocolDefinition.parse(builtin_definition("b12-im-standard")),
+                            start_date=date(2026, 1, 5), calendar=ClinicCalendar(), patient_timezone="Europe/London",
+                            horizon=date(2027, 1, 5)))
+    review = next(e for e in result.events if e.kind == "review")
+    assert review.due_date == date(2026, 4, 6)  # 5 Apr 2026 (3 months after start) is a Sunday
+    assert review.window_start == review.window_end == date(2026, 4, 6)
