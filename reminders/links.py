@@ -1,6 +1,7 @@
 """Links in messages: signed, so that a patient needs no login and nobody can guess one."""
 
 from datetime import timedelta
+from functools import cache
 
 from django.conf import settings
 from django.core import signing
@@ -16,6 +17,18 @@ def absolute(path: str) -> str:
     return settings.PUBLIC_BASE_URL + path
 
 
+@cache
+def _path_around_token(name: str) -> tuple[str, str]:
+    """The path of a public URL before and after its token (reverse() once, not per message)."""
+    before, after = reverse(f"reminders:{name}", args=["TOKEN"]).split("TOKEN")
+    return before, after
+
+
+def link(name: str, token: str) -> str:
+    before, after = _path_around_token(name)
+    return f"{settings.PUBLIC_BASE_URL}{before}{token}{after}"
+
+
 def taken_token(reminder_id: int) -> str:
     return signing.dumps(reminder_id, salt=TAKEN_SALT)
 
@@ -29,7 +42,7 @@ def taken_reminder_id(token: str) -> int:
 
 
 def taken_url(reminder_id: int) -> str:
-    return absolute(reverse("reminders:taken", args=[taken_token(reminder_id)]))
+    return link("taken", taken_token(reminder_id))
 
 
 def unsubscribe_token(patient_id: int, channel: str) -> str:
@@ -45,8 +58,8 @@ def unsubscribe_target(token: str) -> tuple[int, str]:
 
 
 def unsubscribe_url(patient_id: int, channel: str) -> str:
-    return absolute(reverse("reminders:unsubscribe", args=[unsubscribe_token(patient_id, channel)]))
+    return link("unsubscribe", unsubscribe_token(patient_id, channel))
 
 
 def calendar_url(calendar_token: str) -> str:
-    return absolute(reverse("reminders:calendar", args=[calendar_token]))
+    return link("calendar", calendar_token)

@@ -53,9 +53,10 @@ def patient_text(row: Reminder, *, calendar_token: str = "") -> Text:
     if row.kind == ReminderKind.DOSE:
         what = f" ({_drug(event.code)}{_amount(event)})" if details else ""
         at = event.due_at.astimezone(zone)
+        taken = taken_url(row.pk)
         subject = f"Today's dose, {at:%H:%M}"
-        line = f"Time for today's dose{what}. Once you have taken it, tap to let the clinic know: {taken_url(row.pk)}"
-        sms = f"{clinic.name}: time for today's dose{what}. Taken it? Tap {taken_url(row.pk)}"
+        line = f"Time for today's dose{what}. Once you have taken it, tap to let the clinic know: {taken}"
+        sms = f"{clinic.name}: time for today's dose{what}. Taken it? Tap {taken}"
     elif row.kind == ReminderKind.APPOINTMENT:
         when = day_label(event.due_date)
         what = f" for your {_drug(event.code)}" if details else ""

@@ -197,14 +197,20 @@ def deliver(token: uuid.UUID, ids: list[int]) -> Counter:
     return outcomes.counts
 
 
-def send_due_reminders(*, batch_size: int = CLAIM_BATCH_SIZE, time_budget: timedelta = SWEEP_TIME_BUDGET) -> Counter:
-    """Claim and send due rows batch by batch until none is due or the time budget is spent."""
+def send_due_reminders(*, batch_size: int = CLAIM_BATCH_SIZE, time_budget: timedelta = SWEEP_TIME_BUDGET,
+                       on_backlog=None) -> Counter:
+    """Claim and send due rows batch by batch until none is due or the time budget is spent.
+
+    `on_backlog` is called once if the first claim comes back full (more is due than a batch).
+    """
     started = time.monotonic()
     totals: Counter = Counter()
     while True:
         token, ids = claim_due(batch_size)
         if not ids:
             break
+        if on_backlog is not None and not totals and len(ids) == batch_size:
+            on_backlog()
         totals += deliver(token, ids)
         totals["claimed"] += len(ids)
         if len(ids) < batch_size or time.monotonic() - started > time_budget.total_seconds():

@@ -16,12 +16,26 @@ logger = logging.getLogger(__name__)
 
 #: Enrollments re-planned per transaction after a clinic changes its reminder settings.
 REPLAN_BATCH_SIZE = 200
+#: A sweep that finds more than a batch due asks this many more sweeps to help (the pool's other
+#: processes); helpers ask for no more help.
+SWEEP_HELPERS = 1
 
 
-@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=5, retry_backoff_max=60, max_retries=3)
-def reminders_send_due() -> dict:
+@shared_task(bind=True, acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=5, retry_backoff_max=60,
+             max_retries=3)
+def reminders_send_due(self, helper: bool = False) -> dict:
     """Every minute: send every reminder that is due. Safe to run twice at once."""
-    counts = {str(outcome): number for outcome, number in outbox.send_due_reminders().items()}
+    queue = (self.request.delivery_info or {}).get("routing_key")
+
+    def ask_for_help() -> None:
+        for _ in range(SWEEP_HELPERS):
+            try:
+                reminders_send_due.apply_async(kwargs={"helper": True}, queue=queue, expires=60)
+            except Exception:  # the broker is away: this sweep carries on alone
+                logger.warning("could not ask for a helper sweep", exc_info=True)
+
+    sent = outbox.send_due_reminders(on_backlog=None if helper else ask_for_help)
+    counts = {str(outcome): number for outcome, number in sent.items()}
     if counts:
         logger.info("reminders sweep: %s", counts)
     return counts

@@ -264,3 +264,22 @@ def test_a_retry_delay_doubles_up_to_its_cap():
 
     assert [retry_delay(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
     assert retry_delay(20) == RETRY_MAX == timedelta(minutes=30)
+
+
+def test_a_sweep_that_finds_more_than_a_batch_due_asks_once_for_a_helper(patient, enroll, texts):
+    with at("2026-03-01 06:00Z"):
+        enroll(patient, "iron-oral-daily", DOSE_DAY)
+    calls = []
+    with at("2026-03-04 08:00Z"):  # three days of doses (six rows) are due, in batches of two
+        Reminder.objects.filter(about_date__lt=date(2026, 3, 4)).update(send_at=datetime(2026, 3, 4, 7, 59, tzinfo=UTC))
+        send_due_reminders(batch_size=2, on_backlog=lambda: calls.append("help"))
+    assert calls == ["help"]
+
+
+def test_one_beat_entry_sweeps_every_minute_and_expires_if_not_run_in_time():
+    from config.celery_app import app
+
+    entry = app.conf.beat_schedule["reminders-send-due"]
+    assert entry["task"] == "reminders.tasks.reminders_send_due"
+    assert entry["schedule"] == 60 and entry["options"]["expires"] == 60
+    assert app.conf.beat_schedule["reminders-plan-worklists"]["schedule"] == 3600
