@@ -31,4 +31,5 @@ app.conf.beat_schedule = {
     "reminders-plan-worklists": {"task": "reminders.tasks.reminders_plan_worklists", "schedule": 3600},
     "extend-open-ended-plans": {"task": "patients.tasks.enrollments_extend_plans", "schedule": 6 * 3600},
     "alerts-sweep": {"task": "alerts.sweep", "schedule": 3600},
+    "dashboard-refresh-overviews": {"task": "dashboard.refresh_overviews", "schedule": 600},
 }

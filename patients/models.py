@@ -170,6 +170,9 @@ class ScheduledEvent(models.Model):
             models.Index(fields=["clinic", "window_end"], name="event_open_window",
                          condition=Q(status="planned")),
             models.Index(fields=["patient", "due_date"], name="event_patient_due"),
+            # Worklists: a clinic's open doses or tests due by a date (the partial index above cannot serve
+            # a parametrised status on SQLite).
+            models.Index(fields=["clinic", "status", "kind", "due_date"], name="event_clinic_status_kind_due"),
         ]
 
     def __str__(self) -> str:

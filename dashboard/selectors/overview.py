@@ -7,17 +7,21 @@ value rows (no model instances per patient).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min
+from django.utils import timezone
 
 from patients.adherence import adherence_by
 from patients.models import EnrollmentStatus, EventKind, EventStatus, LabResult, ScheduledEvent
 
+from ..models import OverviewSnapshot
 from .today import injections_due
 
 ADHERENCE_DAYS = 28
+#: Overview statistics older than this are recomputed when the page is opened (a task refreshes them too).
+SNAPSHOT_MAX_AGE = timedelta(minutes=10)
 BUCKETS = (("95–100%", 95, 101), ("80–94%", 80, 95), ("50–79%", 50, 80), ("under 50%", 0, 50))
 OVERDUE_LISTED = 15
 #: Iron response: baseline Hb up to 4 weeks before iron start; the check Hb 2 to 5 weeks after it.
@@ -71,7 +75,7 @@ def adherence_distribution(clinic, today: date) -> list[Distribution]:
 
 
 def overdue(user, today: date):
-    events = injections_due(user).filter(window_end__lt=today)
+    events = injections_due(user).filter(due_date__lt=today, window_end__lt=today)
     patients = events.values("patient_id").distinct().count()
     oldest = list(events.order_by("due_date", "id")[:OVERDUE_LISTED])
     return {"patients": patients, "doses": events.count(), "oldest": oldest}
@@ -147,17 +151,41 @@ def b12_response(clinic, today: date) -> list[Response]:
 
 def enrollment_counts(clinic) -> list[tuple[str, int]]:
     rows = (clinic.enrollments.filter(status=EnrollmentStatus.ACTIVE)
-            .values("protocol_version__protocol__name").annotate(n=Count("id", filter=Q(status="active")))
-            .order_by("-n"))
+            .values("protocol_version__protocol__name").annotate(n=Count("id")).order_by("-n"))
     return [(r["protocol_version__protocol__name"], r["n"]) for r in rows]
+
+
+def statistics(clinic, today: date) -> dict:
+    """The slow part of the overview, as JSON for a snapshot."""
+    return {
+        "today": today.isoformat(),
+        "distributions": [asdict(d) for d in adherence_distribution(clinic, today)],
+        "responses": [asdict(r) for r in iron_response(clinic, today) + b12_response(clinic, today)],
+        "enrolled": enrollment_counts(clinic),
+    }
+
+
+def overview_refresh(clinic) -> OverviewSnapshot:
+    """Recompute and store a clinic's overview statistics (a write: the periodic task and stale pages call it)."""
+    now = timezone.now()
+    snapshot, _ = OverviewSnapshot.objects.update_or_create(
+        clinic=clinic, defaults={"computed_at": now, "data": statistics(clinic, now.astimezone(clinic.zone).date())})
+    return snapshot
 
 
 def overview_for(user, today: date) -> dict:
     clinic = user.clinic
+    snapshot = OverviewSnapshot.objects.filter(clinic=clinic).first()
+    if snapshot is None or snapshot.computed_at < timezone.now() - SNAPSHOT_MAX_AGE \
+            or snapshot.data.get("today") != today.isoformat():
+        snapshot = overview_refresh(clinic)
+    data = snapshot.data
     return {
-        "distributions": adherence_distribution(clinic, today),
+        "distributions": [Distribution(d["label"], [tuple(c) for c in d["counts"]], d["total"])
+                          for d in data["distributions"]],
+        "responses": [Response(**r) for r in data["responses"]],
+        "enrolled": [tuple(e) for e in data["enrolled"]],
+        "computed_at": snapshot.computed_at,
         "overdue": overdue(user, today),
-        "responses": iron_response(clinic, today) + b12_response(clinic, today),
-        "enrolled": enrollment_counts(clinic),
         "today": today,
     }

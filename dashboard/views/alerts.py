@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -11,8 +12,8 @@ from ..forms import ResolveForm
 from .common import back, is_htmx
 
 STATUS_TABS = {"open": "Open", "acknowledged": "Acknowledged", "resolved": "Resolved"}
-#: Alerts listed per status tab (newest first).
-LIST_LIMIT = 200
+#: Alerts per page of a status tab (newest first).
+PAGE_SIZE = 20
 
 
 def alerts_for(user):
@@ -24,9 +25,10 @@ def alert_list(request):
     status = request.GET.get("status", "open")
     status = status if status in STATUS_TABS else "open"
     alerts = alerts_for(request.user).filter(status=status).order_by("-created_at", "-id")
-    total = alerts.count()
+    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "dashboard/alerts.html", {
-        "nav": "alerts", "alerts": alerts[:LIST_LIMIT], "total": total, "status": status, "tabs": STATUS_TABS,
+        "nav": "alerts", "page": page, "alerts": page.object_list, "total": page.paginator.count, "status": status,
+        "tabs": STATUS_TABS,
     })
 
 

@@ -1,9 +1,11 @@
 from django.shortcuts import render
 
 from ..access import CLINICAL, staff_required
-from ..selectors.today import worklist_for
+from ..selectors.today import SECTION_LIMIT, worklist_for
 
 
 @staff_required(*CLINICAL)
 def today(request):
-    return render(request, "dashboard/today.html", {"nav": "today", "work": worklist_for(request.user)})
+    show_all = request.GET.get("all") == "1"
+    work = worklist_for(request.user, limit=None if show_all else SECTION_LIMIT)
+    return render(request, "dashboard/today.html", {"nav": "today", "work": work, "show_all": show_all})
