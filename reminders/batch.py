@@ -97,6 +97,16 @@ class Batch:
             return Verdict(ReminderStatus.PENDING, "held back to a later time", retry_at=slot.send_at)
         return None
 
+    def note_permanent_failure(self, row: Reminder, error) -> None:
+        """Later rows of this batch to the same contact are decided with what was just learnt."""
+        if not row.for_patient:
+            return
+        if error.opted_out:
+            self.opted_out.setdefault(row.patient_id, set()).add(row.channel)
+        elif error.bad_contact:
+            prefs = self.prefs.setdefault(row.patient_id, self.preferences(row.patient_id))
+            prefs.undeliverable = {**prefs.undeliverable, row.channel: {"to": self.destination(row)}}
+
     # -- wording ----------------------------------------------------------------------------
 
     def message(self, row: Reminder) -> Message:

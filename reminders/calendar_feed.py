@@ -64,5 +64,8 @@ def patient_calendar(patient: Patient, *, now: datetime | None = None) -> bytes:
             entry.add("dtstart", event.due_date)
             entry.add("dtend", event.due_date + timedelta(days=1))
             entry.add("transp", "TRANSPARENT")
+        if event.provisional:  # depends on something that has not happened yet
+            entry["summary"] = f"{entry['summary']} (to be confirmed)"
+            entry.add("status", "TENTATIVE")
         calendar.add_component(entry)
     return calendar.to_ical()

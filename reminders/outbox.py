@@ -41,6 +41,12 @@ RETRY_BASE = timedelta(seconds=30)
 RETRY_MAX = timedelta(minutes=30)
 #: ... and given up (failed) after this many attempts.
 MAX_ATTEMPTS = 6
+#: After this many transient failures in a row on one channel the provider is taken to be down:
+#: the batch's other rows on that channel are not tried now but retried with backoff.
+CHANNEL_DOWN_AFTER = 5
+#: A worker stops sending this long before its lease ends and gives the rest of its rows back,
+#: so that no other sweep takes over a row it is still sending.
+LEASE_MARGIN = timedelta(seconds=30)
 UNDELIVERABLE_ALERT = "reminder-undeliverable"
 
 
@@ -84,10 +90,16 @@ class Outcomes:
         self.finished: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.later: list[tuple[Reminder, datetime, str, str]] = []  # row, when, error, reason
         self.failed: list[tuple[Reminder, PermanentError, str]] = []
+        self.released: list[int] = []
         self.counts: Counter = Counter()
 
     def __len__(self) -> int:
-        return len(self.sent) + sum(map(len, self.finished.values())) + len(self.later) + len(self.failed)
+        return (len(self.sent) + sum(map(len, self.finished.values())) + len(self.later) + len(self.failed)
+                + len(self.released))
+
+    def record_released(self, row: Reminder) -> None:
+        """Not tried before the lease ran out: back to the queue, due now, the claim not counted."""
+        self.released.append(row.pk)
 
     def record_sent(self, row: Reminder, provider_ref: str) -> None:
         row.provider_ref, row.sent_at = provider_ref[:100], timezone.now()
@@ -132,12 +144,16 @@ class Outcomes:
                 mine.filter(pk=row.pk).update(status=ReminderStatus.PENDING, next_attempt_at=when, claim_token=None,
                                               last_error=error[:2000], status_reason=reason, **fields)
                 self.counts["retry" if error else "held"] += 1
+            if self.released:
+                mine.filter(pk__in=self.released).update(status=ReminderStatus.PENDING, next_attempt_at=timezone.now(),
+                                                         claim_token=None, attempts=F("attempts") - 1)
+                self.counts["released"] += len(self.released)
             for row, error, destination in self.failed:
                 mine.filter(pk=row.pk).update(status=ReminderStatus.FAILED, status_reason=str(error)[:200],
                                               last_error=str(error)[:2000], **done)
                 self.counts[ReminderStatus.FAILED] += 1
                 _after_permanent_failure(row, error, destination)
-        self.sent, self.later, self.failed = [], [], []
+        self.sent, self.later, self.failed, self.released = [], [], [], []
         self.finished = defaultdict(list)
 
 
@@ -164,27 +180,45 @@ def deliver(token: uuid.UUID, ids: list[int]) -> Counter:
     rows = list(
         Reminder.objects.filter(pk__in=ids, claim_token=token, status=ReminderStatus.SENDING)
         .select_related("clinic", "patient", "event", "recipient", "alert", "alert__patient")
-        .order_by("channel", "next_attempt_at", "id")
+        .order_by("channel", "send_at", "id")
     )
+    if not rows:
+        return Counter()
+    lease_ends = min(row.next_attempt_at for row in rows)
+    stop_at = lease_ends - min(LEASE_MARGIN, claim_lease() / 4)
     batch = Batch(rows)
     outcomes = Outcomes(token)
     senders: dict[str, Sender] = {}
+    failures_in_a_row: Counter = Counter()
+    down: dict[str, str] = {}
     try:
         for row in rows:
+            now = timezone.now()
+            if now >= stop_at:
+                outcomes.record_released(row)
+                continue
             try:
-                verdict = batch.verdict(row, timezone.now())
+                verdict = batch.verdict(row, now)
                 if verdict is not None:
                     outcomes.record_verdict(row, verdict)
+                    continue
+                if row.channel in down:
+                    outcomes.record_transient(row, f"not tried, the {row.channel} provider is failing: {down[row.channel]}")
                     continue
                 message = batch.message(row)
                 if row.channel not in senders:
                     senders[row.channel] = sender_for(row.channel)
                     senders[row.channel].open()
                 outcomes.record_sent(row, senders[row.channel].send(message))
+                failures_in_a_row[row.channel] = 0
             except TransientError as exc:
                 outcomes.record_transient(row, str(exc))
+                failures_in_a_row[row.channel] += 1
+                if failures_in_a_row[row.channel] >= CHANNEL_DOWN_AFTER:
+                    down[row.channel] = str(exc)[:200]
             except PermanentError as exc:
                 outcomes.record_permanent(row, exc, batch.destination(row))
+                batch.note_permanent_failure(row, exc)
             except Exception as exc:  # a bug must not stop the batch; the row is retried, then failed
                 logger.exception("reminder %s could not be sent", row.pk)
                 outcomes.record_transient(row, f"{type(exc).__name__}: {exc}")

@@ -49,15 +49,22 @@ def reminders_plan_worklists() -> int:
 
 @shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
 def reminders_replan_clinic(clinic_id: int) -> int:
-    """After a clinic changed its reminder settings: re-plan its pending reminders."""
+    """After a clinic changed its reminder settings: re-plan its pending reminders, in batches."""
     clinic = Clinic.objects.get(pk=clinic_id)
     worklists_reschedule(ClinicReminderSettings.for_clinic(clinic))
     ids = list(Enrollment.objects.filter(clinic=clinic, status=EnrollmentStatus.ACTIVE).order_by("pk")
                .values_list("pk", flat=True))
     for start in range(0, len(ids), REPLAN_BATCH_SIZE):
-        with transaction.atomic():
-            enrollments = Enrollment.objects.filter(pk__in=ids[start:start + REPLAN_BATCH_SIZE]).select_related(
-                "clinic", "patient", "patient__clinic").order_by("pk")
-            for enrollment in enrollments:
-                reminders_sync_enrollment(enrollment)
+        reminders_replan_enrollments.delay(ids[start:start + REPLAN_BATCH_SIZE])
     return len(ids)
+
+
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
+def reminders_replan_enrollments(enrollment_ids: list[int]) -> int:
+    """Re-plan the reminders of these enrollments, each in its own transaction."""
+    enrollments = Enrollment.objects.filter(pk__in=enrollment_ids).select_related(
+        "clinic", "patient", "patient__clinic").order_by("pk")
+    for enrollment in enrollments:
+        with transaction.atomic():
+            reminders_sync_enrollment(enrollment)
+    return len(enrollment_ids)

@@ -9,6 +9,9 @@ from django.core.mail.utils import DNS_NAME
 
 from .base import Message, PermanentError, Sender, TransientError
 
+#: Seconds to wait for the mail server before counting the attempt as a transient failure.
+TIMEOUT_SECONDS = 30
+
 
 def classify_smtp_error(exc: Exception) -> Exception:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -28,7 +31,7 @@ class EmailSender(Sender):
         self.connection = None
 
     def open(self) -> None:
-        self.connection = get_connection(fail_silently=False)
+        self.connection = get_connection(fail_silently=False, timeout=TIMEOUT_SECONDS)
         try:
             self.connection.open()
         except (OSError, smtplib.SMTPException):
@@ -44,7 +47,7 @@ class EmailSender(Sender):
 
     def send(self, message: Message) -> str:
         if self.connection is None:
-            self.connection = get_connection(fail_silently=False)
+            self.connection = get_connection(fail_silently=False, timeout=TIMEOUT_SECONDS)
         message_id = make_msgid(domain=DNS_NAME.get_fqdn())
         email = EmailMessage(
             subject=message.subject, body=message.body, to=[message.to],

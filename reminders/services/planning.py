@@ -78,8 +78,8 @@ def rules_for(patient: Patient, clinic_settings: ClinicReminderSettings, prefs: 
 def event_slots(event: ScheduledEvent, clinic_settings: ClinicReminderSettings, rules: Rules,
                 now: datetime) -> list[tuple[str, Slot]]:
     """The patient reminders an event calls for, and when."""
-    if event.status != EventStatus.PLANNED:
-        return []
+    if event.status != EventStatus.PLANNED or event.provisional:
+        return []  # a provisional date depends on something that has not happened: no reminder yet
     slot, kind = None, None
     if event.kind == EventKind.DOSE and event.setting == "home" and clinic_settings.dose_reminders:
         kind, slot = ReminderKind.DOSE, dose_slot(event.due_at, now)
@@ -138,7 +138,7 @@ def reminders_sync_enrollment(enrollment: Enrollment, *, now: datetime | None = 
     if enrollment.status == EnrollmentStatus.ACTIVE and channels:
         events = ScheduledEvent.objects.filter(enrollment_id=enrollment.pk, status=EventStatus.PLANNED,
                                                window_end__gte=cutoff).only(
-            "id", "kind", "setting", "status", "due_date", "due_at", "window_start", "window_end")
+            "id", "kind", "setting", "status", "provisional", "due_date", "due_at", "window_start", "window_end")
         for event in events:
             for kind, slot in event_slots(event, clinic_settings, rules, now):
                 for channel in channels:

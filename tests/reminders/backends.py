@@ -13,8 +13,14 @@ class RecordingSmsBackend(SmsBackend):
 
     sent: list = []
     fail_with: Exception | None = None
+    attempts: list = []
+    #: Called with each message before it is sent; may raise to fail that one.
+    on_send = None
 
     def send(self, message) -> str:
+        RecordingSmsBackend.attempts.append(message)
+        if RecordingSmsBackend.on_send is not None:
+            RecordingSmsBackend.on_send(message)
         if RecordingSmsBackend.fail_with is not None:
             raise RecordingSmsBackend.fail_with
         RecordingSmsBackend.sent.append(message)

@@ -15,9 +15,10 @@ def reminder_settings(settings):
     settings.REMINDERS_SMS_BACKEND = "tests.reminders.backends.RecordingSmsBackend"
     settings.REMINDERS_SMS_WEBHOOK_SECRET = "webhook-secret"
     RecordingSmsBackend.sent.clear()
-    RecordingSmsBackend.fail_with = None
+    RecordingSmsBackend.attempts.clear()
+    RecordingSmsBackend.fail_with = RecordingSmsBackend.on_send = None
     yield settings
-    RecordingSmsBackend.fail_with = None
+    RecordingSmsBackend.fail_with = RecordingSmsBackend.on_send = None
 
 
 @pytest.fixture

@@ -123,15 +123,21 @@ def test_each_clinic_has_its_own_settings(clinic, other_clinic, as_cara, otto):
     assert theirs["worklist_time"] == "07:00:00"
 
 
-def test_a_clinic_settings_change_re_plans_pending_reminders(clinic, patient, enroll, as_cara, django_capture_on_commit_callbacks):
+def test_a_clinic_settings_change_re_plans_pending_reminders(clinic, patient, enroll, as_cara, monkeypatch,
+                                                              django_capture_on_commit_callbacks):
+    from reminders import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.reminders_replan_clinic, "delay", queued.append)
+    monkeypatch.setattr(tasks.reminders_replan_enrollments, "delay", queued.append)
     with time_machine.travel("2026-01-05 07:00Z", tick=False):
         enroll(patient, "b12-im-standard", date(2026, 1, 5))
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with django_capture_on_commit_callbacks(execute=True):
             as_cara.patch("/api/v1/reminder-settings/", {"appointment_reminder_time": "17:00"}, format="json")
-        from reminders.tasks import reminders_replan_clinic
-
-        assert len(callbacks) == 1
-        reminders_replan_clinic(clinic.pk)  # what the queued task does
+        assert queued == [clinic.pk], "queued once the change is committed"
+        tasks.reminders_replan_clinic(clinic.pk)  # what the worker does with it ...
+        assert queued[1] == [patient.enrollments.get().pk]
+        tasks.reminders_replan_enrollments(queued[1])  # ... and with the batches it queues
     row = Reminder.objects.get(kind="appointment", about_date=date(2026, 1, 7), channel="sms")
     assert row.send_at.isoformat() == "2026-01-06T17:00:00+00:00"
 

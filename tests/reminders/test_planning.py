@@ -56,10 +56,24 @@ def test_an_appointment_already_under_way_gets_no_reminder(patient, enroll):
 
 @time_machine.travel("2026-01-05 07:00Z", tick=False)
 def test_blood_tests_get_a_reminder_at_09_00_when_their_window_opens(patient, enroll):
-    enrollment = enroll(patient, "b12-im-standard", date(2026, 1, 5))
+    enrollment = enroll(patient, "iron-oral-daily", date(2026, 1, 5))
     lab = enrollment.events.filter(kind="lab", status="planned", window_start__gt=date(2026, 1, 5)).first()
     row = pending(patient, kind=ReminderKind.LAB, event=lab, channel="email").get()
     assert row.send_at == datetime.combine(lab.window_start, time(9, 0), tzinfo=UTC)  # GMT in January
+
+
+@time_machine.travel("2026-01-05 07:00Z", tick=False)
+def test_a_blood_test_dated_from_a_dose_not_yet_given_is_reminded_once_the_dose_is_recorded(patient, enroll, cara):
+    enrollment = enroll(patient, "b12-im-standard", date(2026, 1, 5))
+    retics = enrollment.events.get(kind="lab", code="reticulocytes")
+    assert retics.provisional and not pending(patient, event=retics).exists()
+    with time_machine.travel("2026-01-05 10:00Z", tick=False):
+        administration_record(actor=cara, event=enrollment.events.get(key="loading#1"), outcome="given",
+                              occurred_at=datetime(2026, 1, 5, 10, 0, tzinfo=UTC), dose_mg=1, route="IM",
+                              site="deltoid-left", lot_number="L1")
+    retics.refresh_from_db()
+    assert not retics.provisional
+    assert pending(patient, event=retics).count() == 2
 
 
 @time_machine.travel("2026-01-05 09:00Z", tick=False)

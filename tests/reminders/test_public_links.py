@@ -184,7 +184,10 @@ def test_the_calendar_feed_lists_upcoming_doses_and_tests_privately(calendar_lin
     calendar = icalendar.Calendar.from_ical(response.content)
     entries = calendar.walk("VEVENT")
     summaries = {str(e["SUMMARY"]) for e in entries}
-    assert summaries == {"Today's dose", "Appointment at Riverside Clinic", "Blood test due"}
+    assert summaries == {"Today's dose", "Appointment at Riverside Clinic", "Blood test due",
+                         "Blood test due (to be confirmed)"}  # dated from a dose not yet given
+    tentative = [e for e in entries if str(e["SUMMARY"]).endswith("(to be confirmed)")]
+    assert all(str(e["STATUS"]) == "TENTATIVE" for e in tentative)
     assert all(str(e["UID"]).endswith("@clinic.test") for e in entries)
     doses = [e for e in entries if str(e["SUMMARY"]) == "Today's dose"]
     assert doses[0].decoded("DTSTART").isoformat() == "2026-01-06T08:00:00+00:00", "today's, not yesterday's"

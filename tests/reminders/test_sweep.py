@@ -196,8 +196,9 @@ def test_a_worker_whose_lease_was_taken_over_cannot_overwrite_the_outcome(on_iro
 
 def test_a_system_timed_reminder_caught_in_new_quiet_hours_is_held_back(patient, enroll, clinic, texts):
     with at("2026-01-05 07:00Z"):
-        enrollment = enroll(patient, "b12-im-standard", date(2026, 1, 5))
+        enrollment = enroll(patient, "iron-oral-daily", date(2026, 1, 5))
     lab = enrollment.events.filter(kind="lab", window_start__gt=date(2026, 1, 5)).order_by("window_start").first()
+    Reminder.objects.exclude(event=lab).delete()  # only the blood test matters here
     ClinicReminderSettings.objects.filter(clinic=clinic).update(quiet_hours_start=time(6, 0),
                                                                  quiet_hours_end=time(10, 0))
     with at(f"{lab.window_start} 09:00Z"):
@@ -283,3 +284,61 @@ def test_one_beat_entry_sweeps_every_minute_and_expires_if_not_run_in_time():
     assert entry["task"] == "reminders.tasks.reminders_send_due"
     assert entry["schedule"] == 60 and entry["options"]["expires"] == 60
     assert app.conf.beat_schedule["reminders-plan-worklists"]["schedule"] == 3600
+
+
+@pytest.fixture
+def three_doses_due_at_once(on_iron, clinic):
+    """Three of Pat's dose texts due at 08:00 on 2 March (a test's whim: the plan is moved under them)."""
+    ClinicReminderSettings.objects.filter(clinic=clinic).update(patient_channels="sms")
+    Reminder.objects.filter(channel="email").delete()
+    moment = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    events = list(on_iron.events.filter(kind="dose").order_by("due_date")[:3])
+    for offset, event in enumerate(events):
+        ScheduledEvent.objects.filter(pk=event.pk).update(due_at=moment, due_date=DOSE_DAY, key=f"whim#{offset}")
+        Reminder.objects.filter(event=event).update(send_at=moment, next_attempt_at=moment, about_date=DOSE_DAY)
+    return events
+
+
+def test_once_a_provider_keeps_failing_the_rest_of_the_batch_waits_for_the_retry(on_iron, clinic, texts):
+    from reminders.outbox import CHANNEL_DOWN_AFTER
+
+    ClinicReminderSettings.objects.filter(clinic=clinic).update(patient_channels="sms")
+    moment = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    ScheduledEvent.objects.filter(kind="dose").update(due_at=moment, due_date=DOSE_DAY)
+    doses = Reminder.objects.filter(kind="dose", channel="sms")
+    doses.update(send_at=moment, next_attempt_at=moment, about_date=DOSE_DAY)
+    RecordingSmsBackend.fail_with = TransientError("Twilio 503")
+    with at("2026-03-02 08:00Z"):
+        send_due_reminders()
+    assert len(RecordingSmsBackend.attempts) == CHANNEL_DOWN_AFTER
+    waiting = doses.filter(status=ReminderStatus.PENDING)
+    assert waiting.count() == doses.count() > CHANNEL_DOWN_AFTER
+    assert waiting.filter(last_error__startswith="not tried, the sms provider is failing").exists()
+
+
+def test_a_worker_whose_lease_runs_out_gives_back_the_rows_it_has_not_tried(three_doses_due_at_once, settings,
+                                                                          texts):
+    settings.REMINDERS_CLAIM_LEASE_SECONDS = 120
+    with at("2026-03-02 08:00Z") as clock:
+        RecordingSmsBackend.on_send = lambda message: clock.shift(timedelta(seconds=95))  # a very slow provider
+        counts = send_due_reminders()
+    assert counts["sent"] == 1 and counts["released"] == 2
+    given_back = Reminder.objects.filter(about_date=DOSE_DAY, status=ReminderStatus.PENDING)
+    assert given_back.count() == 2 and set(given_back.values_list("attempts", flat=True)) == {0}
+
+
+def test_what_the_provider_says_about_a_number_applies_to_the_rest_of_the_batch(three_doses_due_at_once, patient):
+    RecordingSmsBackend.fail_with = PermanentError("Twilio 400 error 21610", opted_out=True)
+    with at("2026-03-02 08:00Z"):
+        send_due_reminders()
+    assert len(RecordingSmsBackend.attempts) == 1, "one refusal is enough"
+    assert list(Reminder.objects.filter(about_date=DOSE_DAY).order_by("status").values_list("status", flat=True)) == [
+        "cancelled", "cancelled", "failed"]
+
+
+def test_a_provisional_dose_gets_no_reminder_until_its_date_is_known(patient, enroll):
+    with at("2026-01-05 07:00Z"):
+        enrollment = enroll(patient, "b12-then-iron", date(2026, 1, 5))
+    iron = enrollment.events.filter(kind="dose", setting="home")
+    assert iron.exists() and all(event.provisional for event in iron)
+    assert not Reminder.objects.filter(event__in=iron).exists()
