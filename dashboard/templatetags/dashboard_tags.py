@@ -1,7 +1,10 @@
 from datetime import date
+from functools import lru_cache
 
 from django import template
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.encoding import escape_uri_path
 from django.utils.html import format_html
 
 from patients.models import InjectionSite
@@ -9,6 +12,21 @@ from patients.models import InjectionSite
 from ..charts import shown_status
 
 register = template.Library()
+
+
+@lru_cache(maxsize=128)
+def _url_pattern(name: str, nargs: int, prefix: str) -> str:
+    marks = [f"9876543{i}" for i in range(nargs)]
+    url = reverse(name, args=marks).replace("{", "{{").replace("}", "}}")
+    for mark in marks:
+        url = url.replace(mark, "{}", 1)
+    return url
+
+
+@register.simple_tag
+def fast_url(name: str, *args) -> str:
+    """Like {% url %} for rows of long lists: the pattern is reversed once, then filled in."""
+    return _url_pattern(name, len(args), get_script_prefix()).format(*(escape_uri_path(str(a)) for a in args))
 
 STATUS_WORDS = {
     "planned": "Planned", "given": "Given", "missed": "Missed", "declined": "Declined", "overdue": "Overdue",

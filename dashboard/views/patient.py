@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from patients.errors import InvalidInput
-from patients.selectors import administrations_for, lab_results_for, patients_for
+from patients.selectors import administrations_for, enrollments_for, lab_results_for, patients_for
 from patients.services import (
     administration_mark_entered_in_error,
     lab_result_mark_entered_in_error,
@@ -102,3 +102,13 @@ def patient_new(request):
             return redirect("dashboard:patient", patient.pk)
     status = 422 if request.method == "POST" else 200
     return render(request, "dashboard/patient_new.html", {"nav": "patients", "form": form}, status=status)
+
+
+@staff_required(*CLINICAL)
+def enrollment_plan_page(request, pk):
+    enrollment = get_object_or_404(enrollments_for(request.user), pk=pk)
+    events = enrollment.events.select_related("patient").order_by("due_date", "kind", "sequence", "id")
+    return render(request, "dashboard/enrollment_plan.html", {
+        "nav": "patients", "enrollment": enrollment, "patient": enrollment.patient, "events": list(events),
+        "today": clinic_today(request.user.clinic),
+    })
