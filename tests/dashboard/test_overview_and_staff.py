@@ -53,3 +53,21 @@ def test_staff_of_another_clinic_cannot_be_touched(adam_web, otto):
     assert adam_web.post(f"/staff/{otto.pk}/active/", {"active": "0"}).status_code == 404
     otto.refresh_from_db()
     assert otto.is_active
+
+
+def test_overview_statistics_are_a_snapshot_refreshed_every_10_minutes(cara, cara_web, clinic):
+    from dashboard.models import OverviewSnapshot
+    from dashboard.tasks import refresh_overview
+
+    def enrolled_count(minute):
+        with time_machine.travel(f"2026-03-02 09:{minute:02d}Z", tick=False):
+            body = cara_web.get("/overview/").content.decode()
+        return body.count('<th scope="row">Oral iron, daily</th>')
+
+    assert enrolled_count(0) == 0
+    enroll(cara, PatientFactory(clinic=clinic, mrn="S1"), "iron-oral-daily", date(2026, 3, 2))
+    assert enrolled_count(5) == 0, "still the 09:00 snapshot"
+    assert enrolled_count(11) == 1, "recomputed once older than 10 minutes"
+    with time_machine.travel("2026-03-02 09:12Z", tick=False):
+        refresh_overview(clinic.pk)
+    assert OverviewSnapshot.objects.get(clinic=clinic).computed_at.minute == 12
