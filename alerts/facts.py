@@ -37,7 +37,8 @@ class Course:
     iron_start: date | None = None  # the day oral iron actually started
     follow_up_start: date | None = None  # the first day of iron follow-up, once treatment has an end
     b12_start: date | None = None  # the enrollment's start, when it has B12 loading
-    b12_first_given: date | None = None  # the first B12 loading dose actually given
+    b12_first_given: date | None = None  # the first B12 loading dose given (or due, while nothing is recorded)
+    b12_first_recorded: bool = True  # False: b12_first_given is the planned day of a dose not yet recorded
 
 
 def _started(definition, plan, slug: str) -> date | None:
@@ -57,6 +58,7 @@ def course_of(enrollment: Enrollment, today: date) -> Course:
     definition = enrollment.definition
     plan = enrollment_plan(enrollment, today)
     iron_start = follow_up = b12_start = b12_first = None
+    recorded = True
     for phase in definition.phases:
         if phase.arm == "iron" and phase.dose is not None and phase.dose.setting == "home":
             iron_start = _started(definition, plan, phase.slug)
@@ -65,7 +67,11 @@ def course_of(enrollment: Enrollment, today: date) -> Course:
         elif phase.arm == "b12" and phase.slug == "loading":
             span = plan.span(phase.slug)
             b12_start, b12_first = span.start, span.first_given
-    return Course(enrollment, iron_start, follow_up, b12_start, b12_first)
+            if b12_first is None:  # nothing recorded yet: count from the first dose's planned day once it has passed
+                planned = [e.due_date for e in plan.of_phase(phase.slug)
+                           if e.status in ("planned", "overdue") and e.due_date <= today]
+                b12_first, recorded = (min(planned) if planned else None), False
+    return Course(enrollment, iron_start, follow_up, b12_start, b12_first, recorded)
 
 
 @dataclass

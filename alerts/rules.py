@@ -130,8 +130,8 @@ def b12_response(f: PatientFacts, course: Course) -> Iterator[Finding]:
                 "b12-no-reticulocyte-response", Severity.HIGH,
                 f"Reticulocytes {_fmt(retic.value)} {retic.unit} on day {day} after the first B12 dose ({first}) are "
                 f"not above baseline ({_fmt(baseline.value)} {baseline.unit}). Check folate and iron; refer.",
-                {"first_dose_given": first.isoformat(), "day": day, "baseline": baseline.value, "value": retic.value,
-                 "unit": retic.unit, **_labs_facts(baseline, retic)},
+                {"first_dose_given": first.isoformat(), "first_dose_recorded": course.b12_first_recorded, "day": day,
+                 "baseline": baseline.value, "value": retic.value, "unit": retic.unit, **_labs_facts(baseline, retic)},
                 f"enrollment:{course.enrollment.pk}:baseline:{baseline.id}:retic:{retic.id}", course.enrollment,
             )
     hb = f.in_days_after(("hb",), first, *B12_HB_8W_DAYS)
@@ -141,8 +141,8 @@ def b12_response(f: PatientFacts, course: Course) -> Iterator[Finding]:
             "b12-hb-not-normal-8w", Severity.WARNING,
             f"Hb {_fmt(hb.value)} g/L {day} days ({day // 7} weeks) after the first B12 dose is still below normal "
             f"({_fmt(f.hb_normal)}). Check ferritin: iron deficiency may be unmasked.",
-            {"first_dose_given": first.isoformat(), "day": day, "hb_g_l": hb.value, "hb_normal_g_l": f.hb_normal,
-             **_labs_facts(hb)},
+            {"first_dose_given": first.isoformat(), "first_dose_recorded": course.b12_first_recorded, "day": day,
+             "hb_g_l": hb.value, "hb_normal_g_l": f.hb_normal, **_labs_facts(hb)},
             f"enrollment:{course.enrollment.pk}:hb:{hb.id}", course.enrollment,
         )
 

@@ -55,9 +55,17 @@ def test_days_count_from_the_first_dose_actually_given(cara, young):
     assert codes(young) == ["b12-no-reticulocyte-response", "dose-missed"]
 
 
-def test_no_dose_given_means_no_response_to_judge(cara, young):
+def test_while_no_dose_is_recorded_days_count_from_the_first_planned_dose(cara, young):
     lab(cara, young, "retic", 1.0, START)
     enroll(cara, young, "b12-im-standard", START)
+    lab(cara, young, "retic", 0.9, day(8))
+    alert = Alert.objects.get(patient=young, code="b12-no-reticulocyte-response")
+    assert alert.facts["first_dose_given"] == "2026-01-05" and alert.facts["first_dose_recorded"] is False
+
+
+def test_before_the_first_planned_dose_there_is_no_response_to_judge(cara, young):
+    lab(cara, young, "retic", 1.0, START)
+    enroll(cara, young, "b12-im-standard", START + timedelta(days=30))
     lab(cara, young, "retic", 0.9, day(8))
     assert codes(young) == []
 
