@@ -30,6 +30,14 @@ def clinic(clinic):
 
 
 @pytest.fixture
+def builtin_protocols(transactional_db):
+    """A transactional test empties the tables the migrations filled: load the shipped protocols again."""
+    from protocols.services import builtin_protocols_load
+
+    builtin_protocols_load()
+
+
+@pytest.fixture
 def texts():
     """What the SMS gateway was asked to send, in order."""
     return RecordingSmsBackend.sent

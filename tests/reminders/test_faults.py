@@ -14,7 +14,7 @@ from reminders.outbox import CLAIM_BATCH_SIZE, OUTCOME_FLUSH_SIZE
 from .backends import read_sms_file
 from .workers import RedisServer, Worker, due_dose_reminders, wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("builtin_protocols")]
 
 
 @pytest.fixture

@@ -225,8 +225,8 @@ def test_sending_many_reminders_takes_a_flat_number_of_queries(patient, enroll, 
     assert counts["claimed"] == due > 50
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_sweeps_at_the_same_time_send_nothing_twice(clinic, cara, enroll, texts):
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_the_same_time_send_nothing_twice(builtin_protocols, clinic, cara, enroll, texts):
     from tests.factories import PatientFactory
 
     ClinicReminderSettings.for_clinic(clinic)

@@ -15,7 +15,7 @@ from reminders.models import ClinicReminderSettings, Reminder, ReminderStatus
 
 from .workers import Worker, free_port, wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("builtin_protocols")]
 
 
 class Mailbox:
