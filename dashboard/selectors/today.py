@@ -12,7 +12,7 @@ from patients.models import Administration, EnrollmentStatus, EventKind, EventSt
 from patients.selectors import events_for
 
 #: Rows shown per worklist section (oldest first); the rest are counted, one click away.
-SECTION_LIMIT = 20
+SECTION_LIMIT = 15
 NEW_ALERTS_LIMIT = 8
 
 
