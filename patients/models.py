@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -28,7 +28,7 @@ class Patient(models.Model):
     timezone = models.CharField(max_length=64, validators=[validate_timezone])
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +447700900123")
-    preferred_dose_time = models.TimeField(default="08:00")
+    preferred_dose_time = models.TimeField(default=time(8, 0))
     reminders_opt_in = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
