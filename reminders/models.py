@@ -223,6 +223,7 @@ class Reminder(models.Model):
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_ref = models.CharField(max_length=100, blank=True, help_text="The provider's message id")
+    sent_to = models.CharField(max_length=200, blank=True, help_text="The address or number it was sent to")
     #: When the patient used the one-tap "taken" link of this reminder (usable once).
     link_used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -241,6 +242,7 @@ class Reminder(models.Model):
             models.Index(fields=["next_attempt_at", "id"], condition=Q(status__in=["pending", "sending"]),
                          name="reminder_due"),
             models.Index(fields=["patient", "send_at"], name="reminder_patient_send_at"),
+            models.Index(fields=["provider_ref"], condition=~Q(provider_ref=""), name="reminder_provider_ref"),
         ]
 
     def __str__(self) -> str:

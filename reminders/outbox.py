@@ -20,13 +20,10 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from alerts.models import Severity
-from alerts.services import alert_raise
-
 from .batch import Batch, Verdict
 from .channels import PermanentError, Sender, TransientError, sender_for
-from .models import LIVE_STATUSES, Channel, OptOutVia, Reminder, ReminderStatus
-from .services import contact_flag_undeliverable, opt_out_record
+from .models import LIVE_STATUSES, Reminder, ReminderStatus
+from .services import reminder_refused
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +44,6 @@ CHANNEL_DOWN_AFTER = 5
 #: A worker stops sending this long before its lease ends and gives the rest of its rows back,
 #: so that no other sweep takes over a row it is still sending.
 LEASE_MARGIN = timedelta(seconds=30)
-UNDELIVERABLE_ALERT = "reminder-undeliverable"
 
 
 def claim_lease() -> timedelta:
@@ -101,8 +97,8 @@ class Outcomes:
         """Not tried before the lease ran out: back to the queue, due now, the claim not counted."""
         self.released.append(row.pk)
 
-    def record_sent(self, row: Reminder, provider_ref: str) -> None:
-        row.provider_ref, row.sent_at = provider_ref[:100], timezone.now()
+    def record_sent(self, row: Reminder, provider_ref: str, destination: str) -> None:
+        row.provider_ref, row.sent_to, row.sent_at = provider_ref[:100], destination[:200], timezone.now()
         self.sent.append(row)
 
     def record_verdict(self, row: Reminder, verdict: Verdict) -> None:
@@ -131,7 +127,8 @@ class Outcomes:
                 if with_ref:
                     for row in with_ref:
                         row.status, row.claim_token, row.next_attempt_at = ReminderStatus.SENT, None, None
-                    mine.bulk_update(with_ref, ["status", "provider_ref", "sent_at", "claim_token", "next_attempt_at"])
+                    mine.bulk_update(with_ref, ["status", "provider_ref", "sent_to", "sent_at", "claim_token",
+                                                "next_attempt_at"])
                 plain = [row.pk for row in self.sent if not row.provider_ref]
                 if plain:
                     mine.filter(pk__in=plain).update(status=ReminderStatus.SENT, sent_at=self.sent[-1].sent_at, **done)
@@ -152,27 +149,10 @@ class Outcomes:
                 mine.filter(pk=row.pk).update(status=ReminderStatus.FAILED, status_reason=str(error)[:200],
                                               last_error=str(error)[:2000], **done)
                 self.counts[ReminderStatus.FAILED] += 1
-                _after_permanent_failure(row, error, destination)
+                reminder_refused(reminder=row, error=str(error), destination=destination,
+                                 bad_contact=error.bad_contact, opted_out=error.opted_out)
         self.sent, self.later, self.failed, self.released = [], [], [], []
         self.finished = defaultdict(list)
-
-
-def _after_permanent_failure(row: Reminder, error: PermanentError, destination: str) -> None:
-    """Flag the contact and tell the clinic's staff, or record the opt-out the provider reported."""
-    if not row.for_patient:
-        logger.warning("reminder %s to staff member %s failed: %s", row.pk, row.recipient_id, error)
-        return
-    if error.opted_out:
-        opt_out_record(patient=row.patient, channel=row.channel, via=OptOutVia.PROVIDER, detail=destination)
-    elif error.bad_contact:
-        contact_flag_undeliverable(patient_id=row.patient_id, channel=row.channel, destination=destination,
-                                   reason=str(error))
-        what = "email address" if row.channel == Channel.EMAIL else "mobile number"
-        alert_raise(patient=row.patient, code=UNDELIVERABLE_ALERT, severity=Severity.WARNING,
-                    message=f"Reminders cannot be delivered to the patient's {what} {destination}: {error}. "
-                            f"Check the contact details with the patient.",
-                    facts={"channel": row.channel, "destination": destination, "error": str(error)[:300]},
-                    fingerprint=f"{row.channel}:{destination}")
 
 
 def deliver(token: uuid.UUID, ids: list[int]) -> Counter:
@@ -209,7 +189,7 @@ def deliver(token: uuid.UUID, ids: list[int]) -> Counter:
                 if row.channel not in senders:
                     senders[row.channel] = sender_for(row.channel)
                     senders[row.channel].open()
-                outcomes.record_sent(row, senders[row.channel].send(message))
+                outcomes.record_sent(row, senders[row.channel].send(message), message.to)
                 failures_in_a_row[row.channel] = 0
             except TransientError as exc:
                 outcomes.record_transient(row, str(exc))

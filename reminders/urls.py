@@ -10,5 +10,6 @@ urlpatterns = [
     path("taken/<str:token>/", views.taken, name="taken"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("sms/inbound/", views.sms_inbound, name="sms-inbound"),
+    path("sms/status/", views.sms_status, name="sms-status"),
     path("calendar/<str:token>.ics", views.calendar, name="calendar"),
 ]

@@ -95,6 +95,21 @@ def sms_inbound(request):
     return backend.inbound_response()
 
 
+@csrf_exempt
+@require_POST
+def sms_status(request):
+    """The gateway's delivery report for a text (Twilio's StatusCallback)."""
+    backend = sms_backend()
+    try:
+        report = backend.parse_status(request)
+    except PermissionDenied:
+        return HttpResponse("forbidden", status=403, content_type="text/plain")
+    services.sms_delivery_report_record(
+        provider_ref=report.provider_ref, status=report.status, error_code=report.error_code,
+        bad_number_codes=backend.bad_number_codes, unsubscribed_codes=backend.unsubscribed_codes)
+    return HttpResponse(status=204)
+
+
 @require_GET
 def calendar(request, token: str):
     prefs = PatientReminderPreferences.objects.select_related("patient__clinic").filter(calendar_token=token).first()

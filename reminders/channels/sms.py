@@ -37,9 +37,27 @@ class InboundSms:
     body: str
 
 
+@dataclass(frozen=True)
+class DeliveryReport:
+    """The gateway's later word on a text it accepted (Twilio's status callback)."""
+
+    provider_ref: str
+    status: str  # e.g. delivered, undelivered, failed
+    error_code: int | None
+
+
 class SmsBackend(Sender):
-    def parse_inbound(self, request) -> InboundSms:
-        """A reply from a patient, from the gateway's webhook request. PermissionDenied if forged."""
+    #: Error codes in a delivery report that mean the number will never receive texts, or that the
+    #: recipient unsubscribed (Twilio's; development backends take the same fields).
+    bad_number_codes = frozenset({21211, 21214, 21217, 21407, 21421, 21612, 21614, 30005, 30006})
+    unsubscribed_codes = frozenset({21610})
+
+    def webhook_params(self, request) -> dict[str, str]:
+        """The fields of a webhook call from the gateway. PermissionDenied if it is forged.
+
+        Development backends expect settings.REMINDERS_SMS_WEBHOOK_SECRET in X-Webhook-Secret and
+        Twilio's field names (From, Body, MessageSid, MessageStatus, ErrorCode), as a form or JSON.
+        """
         secret = getattr(settings, "REMINDERS_SMS_WEBHOOK_SECRET", "")
         given = request.headers.get("X-Webhook-Secret", "")
         if not (secret and hmac.compare_digest(given, secret)):
@@ -50,7 +68,20 @@ class SmsBackend(Sender):
                 data = json.loads(request.body or b"{}")
             except ValueError:
                 data = {}
-        return InboundSms(sender=str(data.get("From", "")).strip(), body=str(data.get("Body", "")).strip())
+        return {str(key): str(value) for key, value in data.items()} if isinstance(data, dict) else {}
+
+    def parse_inbound(self, request) -> InboundSms:
+        """A reply from a patient, from the gateway's webhook request. PermissionDenied if forged."""
+        params = self.webhook_params(request)
+        return InboundSms(sender=params.get("From", "").strip(), body=params.get("Body", "").strip())
+
+    def parse_status(self, request) -> DeliveryReport:
+        """A delivery report for a text, from the gateway's status callback. PermissionDenied if forged."""
+        params = self.webhook_params(request)
+        code = (params.get("ErrorCode") or "").strip()
+        return DeliveryReport(provider_ref=params.get("MessageSid", "").strip(),
+                              status=params.get("MessageStatus", "").strip().lower(),
+                              error_code=int(code) if code.isdigit() else None)
 
     def inbound_response(self) -> HttpResponse:
         return HttpResponse(status=204)

@@ -16,17 +16,23 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpResponse
+from django.urls import reverse
 
 from .base import Message, PermanentError, TransientError
-from .sms import InboundSms, SmsBackend
+from .sms import SmsBackend
 
 #: Seconds to wait for Twilio before counting the attempt as a transient failure.
 TIMEOUT_SECONDS = 10
-#: Twilio error codes that mean this number will never receive our texts.
-BAD_NUMBER_CODES = frozenset({21211, 21214, 21217, 21407, 21421, 21612, 21614})
+#: Twilio error codes that mean this number will never receive our texts (when sending, and
+#: later in a delivery report: 30005 unknown handset, 30006 landline).
+BAD_NUMBER_CODES = SmsBackend.bad_number_codes
 #: The recipient replied STOP to our sender: record the opt-out.
 UNSUBSCRIBED_CODE = 21610
 MAX_BODY_CHARS = 1600
+
+
+def link_path_url(name: str) -> str:
+    return settings.PUBLIC_BASE_URL + reverse(f"reminders:{name}")
 
 
 def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:
@@ -68,6 +74,8 @@ class TwilioBackend(SmsBackend):
 
     def send(self, message: Message) -> str:
         form = {"To": message.to, "Body": message.body[:MAX_BODY_CHARS]}
+        if settings.PUBLIC_BASE_URL.startswith("https://"):  # Twilio reports what became of the text
+            form["StatusCallback"] = link_path_url("sms-status")
         if self.messaging_service_sid:
             form["MessagingServiceSid"] = self.messaging_service_sid
         else:
@@ -112,13 +120,13 @@ class TwilioBackend(SmsBackend):
             self.close()
             raise TransientError(f"no answer from Twilio: {exc}") from exc
 
-    def parse_inbound(self, request) -> InboundSms:
+    def webhook_params(self, request) -> dict[str, str]:
         url = settings.PUBLIC_BASE_URL + request.get_full_path()
         params = {key: request.POST.get(key) for key in request.POST}
         expected = twilio_signature(self.auth_token, url, params)
         if not hmac.compare_digest(request.headers.get("X-Twilio-Signature", ""), expected):
             raise PermissionDenied("bad X-Twilio-Signature")
-        return InboundSms(sender=params.get("From", "").strip(), body=params.get("Body", "").strip())
+        return params
 
     def inbound_response(self) -> HttpResponse:
         return HttpResponse('<?xml version="1.0" encoding="UTF-8"?><Response/>', content_type="text/xml")

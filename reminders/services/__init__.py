@@ -5,9 +5,10 @@ from .preferences import (
     opt_out_end,
     opt_out_record,
     patient_reminder_preferences_update,
+    reminder_refused,
     worklists_reschedule,
 )
-from .public import dose_confirm_taken, resubscribe, sms_reply_handle, unsubscribe
+from .public import dose_confirm_taken, resubscribe, sms_delivery_report_record, sms_reply_handle, unsubscribe
 from .staff import DELIVERED_ALERT_CODES, alert_deliveries_create, worklists_plan
 
 __all__ = [
@@ -19,10 +20,12 @@ __all__ = [
     "opt_out_end",
     "opt_out_record",
     "patient_reminder_preferences_update",
+    "reminder_refused",
     "reminders_cancel_for_patient",
     "reminders_sync_enrollment",
     "reminders_sync_patient",
     "resubscribe",
+    "sms_delivery_report_record",
     "sms_reply_handle",
     "unsubscribe",
     "worklists_plan",

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from alerts.models import Severity
+from alerts.services import alert_raise
 from patients.errors import InvalidInput
 from patients.models import Patient
 
@@ -106,6 +108,29 @@ def contact_flag_undeliverable(*, patient_id: int, channel: str, destination: st
     Reminder.objects.for_patients().filter(patient_id=patient_id, channel=channel, status=ReminderStatus.PENDING).update(
         status=ReminderStatus.CANCELLED, status_reason=f"{destination} was refused by the provider",
         next_attempt_at=None, updated_at=timezone.now())
+
+
+UNDELIVERABLE_ALERT = "reminder-undeliverable"
+
+
+@transaction.atomic
+def reminder_refused(*, reminder: Reminder, error: str, destination: str, bad_contact: bool = False,
+                     opted_out: bool = False) -> None:
+    """A provider refused a reminder for good: record the opt-out it reported, or flag the contact
+    and tell the clinic's staff with an alert."""
+    if not reminder.for_patient:
+        return
+    if opted_out:
+        opt_out_record(patient=reminder.patient, channel=reminder.channel, via=OptOutVia.PROVIDER, detail=destination)
+    elif bad_contact and destination:
+        contact_flag_undeliverable(patient_id=reminder.patient_id, channel=reminder.channel, destination=destination,
+                                   reason=error)
+        what = "email address" if reminder.channel == Channel.EMAIL else "mobile number"
+        alert_raise(patient=reminder.patient, code=UNDELIVERABLE_ALERT, severity=Severity.WARNING,
+                    message=f"Reminders cannot be delivered to the patient's {what} {destination}: {error}. "
+                            f"Check the contact details with the patient.",
+                    facts={"channel": reminder.channel, "destination": destination, "error": error[:300]},
+                    fingerprint=f"{reminder.channel}:{destination}")
 
 
 @transaction.atomic

@@ -9,8 +9,8 @@ from patients.errors import InvalidInput
 from patients.models import Administration, Outcome, Patient, Source
 from patients.services import administration_record
 
-from ..models import Channel, OptOut, OptOutVia, Reminder, ReminderKind
-from .preferences import opt_out_end, opt_out_record
+from ..models import Channel, OptOut, OptOutVia, Reminder, ReminderKind, ReminderStatus
+from .preferences import opt_out_end, opt_out_record, reminder_refused
 
 logger = logging.getLogger(__name__)
 
@@ -75,3 +75,29 @@ def resubscribe(*, patient_id: int, channel: str) -> int:
     if patient is None:
         raise InvalidInput({"link": "this link is not valid"})
     return opt_out_end(patient=patient, channel=channel, via=OptOutVia.LINK)
+
+
+#: Delivery reports that mean a text did not reach the phone.
+UNDELIVERED = frozenset({"failed", "undelivered"})
+
+
+@transaction.atomic
+def sms_delivery_report_record(*, provider_ref: str, status: str, error_code: int | None,
+                               bad_number_codes=frozenset(), unsubscribed_codes=frozenset()) -> Reminder | None:
+    """The gateway says a text it accepted was not delivered: the reminder failed after all.
+
+    A code meaning the number can never receive texts flags the contact and tells the staff; a
+    code meaning the patient unsubscribed records the opt-out.
+    """
+    if status not in UNDELIVERED or not provider_ref:
+        return None
+    reminder = (Reminder.objects.select_for_update(of=("self",)).select_related("patient")
+                .filter(channel=Channel.SMS, provider_ref=provider_ref).first())
+    if reminder is None or reminder.status != ReminderStatus.SENT:
+        return reminder
+    error = f"the provider reported the text {status}" + (f" (error {error_code})" if error_code else "")
+    Reminder.objects.filter(pk=reminder.pk).update(status=ReminderStatus.FAILED, status_reason=error[:200],
+                                                   last_error=error)
+    reminder_refused(reminder=reminder, error=error, destination=reminder.sent_to,
+                     bad_contact=error_code in bad_number_codes, opted_out=error_code in unsubscribed_codes)
+    return reminder

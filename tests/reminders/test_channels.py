@@ -71,7 +71,8 @@ def test_twilio_is_sent_the_text_with_basic_auth_and_answers_a_message_sid(twili
     request = twilio.requests[0]
     assert request["path"] == "/2010-04-01/Accounts/AC123/Messages.json"
     assert request["auth"] == "Basic " + base64.b64encode(b"AC123:secret-token").decode()
-    assert request["form"] == {"To": "+447700900123", "Body": TEXT.body, "From": "+15005550006"}
+    assert request["form"] == {"To": "+447700900123", "Body": TEXT.body, "From": "+15005550006",
+                               "StatusCallback": "https://clinic.test/r/sms/status/"}
 
 
 def test_twilio_messages_of_a_batch_share_one_connection(twilio):

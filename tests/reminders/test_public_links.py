@@ -170,6 +170,38 @@ def test_a_twilio_stop_is_accepted_only_with_twilios_signature(patient, client, 
     assert OptOut.objects.get(patient=patient).via == "sms-reply"
 
 
+def delivery_report(client, reference, status, code="", secret="webhook-secret"):
+    return client.post("/r/sms/status/", {"MessageSid": reference, "MessageStatus": status, "ErrorCode": code},
+                       HTTP_X_WEBHOOK_SECRET=secret)
+
+
+def test_a_text_reported_undeliverable_to_a_landline_fails_and_flags_the_number(dose_reminder, patient, client):
+    from alerts.models import Alert
+
+    assert dose_reminder.sent_to == "+447700900123"
+    assert delivery_report(client, dose_reminder.provider_ref, "undelivered", "30006").status_code == 204
+    dose_reminder.refresh_from_db()
+    assert dose_reminder.status == ReminderStatus.FAILED
+    assert dose_reminder.status_reason == "the provider reported the text undelivered (error 30006)"
+    assert PatientReminderPreferences.objects.get(patient=patient).undeliverable["sms"]["to"] == "+447700900123"
+    assert Alert.objects.filter(code="reminder-undeliverable", patient=patient).exists()
+    assert not Reminder.objects.filter(channel="sms", status=ReminderStatus.PENDING).exists()
+
+
+def test_a_text_the_phone_could_not_take_today_fails_without_flagging_the_number(dose_reminder, patient, client):
+    delivery_report(client, dose_reminder.provider_ref, "undelivered", "30003")  # handset off
+    dose_reminder.refresh_from_db()
+    assert dose_reminder.status == ReminderStatus.FAILED
+    assert "sms" not in PatientReminderPreferences.objects.get(patient=patient).undeliverable
+
+
+def test_a_delivered_report_or_a_forged_one_changes_nothing(dose_reminder, client):
+    assert delivery_report(client, dose_reminder.provider_ref, "delivered").status_code == 204
+    assert delivery_report(client, dose_reminder.provider_ref, "failed", "30006", secret="x").status_code == 403
+    dose_reminder.refresh_from_db()
+    assert dose_reminder.status == ReminderStatus.SENT
+
+
 @pytest.fixture
 def calendar_link(patient, enroll):
     with at("2026-01-05 07:00Z"):
