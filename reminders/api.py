@@ -1,6 +1,6 @@
 """Staff API: a patient's reminders and choices, the clinic's reminder settings. Thin views."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -32,6 +32,11 @@ class ReminderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_view(get=extend_schema(parameters=[
+    OpenApiParameter("status", str, enum=ReminderStatus.values),
+    OpenApiParameter("kind", str, enum=[str(k) for k in PATIENT_KINDS]),
+    OpenApiParameter("channel", str, enum=Channel.values),
+]))
 class PatientRemindersView(generics.ListAPIView):
     """A patient's reminders, soonest first. Filter with ?status=, ?kind=, ?channel=."""
 

@@ -5,6 +5,8 @@ by the gateway's signature. A link opened by a mail scanner changes nothing: GET
 button; the change is a POST.
 """
 
+import logging
+
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -20,6 +22,8 @@ from .channels import sms_backend
 from .links import taken_reminder_id, unsubscribe_target
 from .models import Channel, OptOut, PatientReminderPreferences, Reminder
 from .services.public import LinkAlreadyUsed
+
+logger = logging.getLogger(__name__)
 
 CHANNEL_WORDS = {Channel.EMAIL: "emails", Channel.SMS: "text messages", OptOut.ALL: "messages"}
 
@@ -52,7 +56,10 @@ def taken(request, token: str):
     except LinkAlreadyUsed:
         return _page(request, "Already recorded", "Thank you, this dose was already recorded.", 409)
     except InvalidInput as exc:
-        return _page(request, "This dose could not be recorded", "; ".join(exc.errors.values()), 409)
+        logger.info("a taken link for reminder %s was refused: %s", reminder.pk, exc)
+        return _page(request, "This dose could not be recorded",
+                     f"{reminder.clinic.name} has already recorded this dose, or it is no longer planned. "
+                     f"If something looks wrong, please tell the clinic.", 409)
     return _page(request, "Thank you", f"Your dose is recorded. {reminder.clinic.name} can see it.")
 
 

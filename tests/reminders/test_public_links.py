@@ -6,6 +6,7 @@ import icalendar
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from patients.models import Administration
 from reminders.channels.twilio import twilio_signature
@@ -239,3 +240,15 @@ def test_the_calendar_names_drugs_and_tests_when_the_clinic_opted_in(calendar_li
 
 def test_an_unknown_calendar_token_is_not_found(client, db):
     assert client.get("/r/calendar/not-a-token.ics").status_code == 404
+
+
+def test_a_taken_link_for_a_dose_the_clinic_already_recorded_says_so_plainly(taken_link, dose_reminder, cara, client):
+    from patients.services import administration_record
+
+    with at("2026-03-02 08:03Z"):
+        administration_record(actor=cara, event=dose_reminder.event, outcome="missed",
+                              occurred_at=timezone.now())
+    with at("2026-03-02 08:07Z"):
+        page = client.post(taken_link)
+    assert page.status_code == 409 and b"has already recorded this dose" in page.content
+    assert Administration.objects.get().source == "staff"
