@@ -22,6 +22,7 @@ transport folder.
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -281,6 +282,7 @@ def main() -> None:
     print(f"database {urlsplit(url).path.lstrip('/')}, broker {settings.CELERY_BROKER_URL}, "
           f"{os.cpu_count()} CPUs, worker concurrency {args.concurrency or os.cpu_count()}")
     results = [run(args, int(p), broker_dir) for p in args.pending.split(",") if p.strip()]
+    shutil.rmtree(broker_dir, ignore_errors=True)  # kept (with the worker's log) when a run fails
     if len(results) > 1:
         low, high = results[0], results[-1]
         print(f"\nmemory with {low['pending']:,} vs {high['pending']:,} pending: {low['peak_rss_mib']:.0f} MiB vs "
