@@ -94,8 +94,8 @@ def _system_slot(day: date, default_time: time, deadline: datetime, rules: Rules
         return None
     if not chosen and rules.quiet.contains(at, rules.zone):
         moved = rules.quiet.end_of_period(at, rules.zone)
-        if moved >= deadline:
-            return Slot(at, late=late, skipped_reason=QUIET_HOURS_SKIP_REASON)
+        if moved >= deadline:  # recorded at its natural time, so that re-planning changes nothing
+            return Slot(natural, late=late, skipped_reason=QUIET_HOURS_SKIP_REASON)
         at = moved
     return Slot(at, late=late)
 

@@ -172,7 +172,9 @@ def reminders_sync_enrollment(enrollment: Enrollment, *, now: datetime | None = 
         if same_day is not None and same_day is not current:
             if current is not None:
                 changes.cancel[current.pk] = NO_LONGER_NEEDED
-            if same_day.status in REVIVABLE_STATUSES:
+            unchanged_skip = (same_day.status == ReminderStatus.SKIPPED and slot.skipped_reason
+                              and same_day.send_at == slot.send_at)
+            if same_day.status in REVIVABLE_STATUSES and not unchanged_skip:
                 changes.update.append(_schedule(same_day, about, slot, key))
             continue
         if current is not None:

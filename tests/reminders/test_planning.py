@@ -212,3 +212,16 @@ def test_an_event_moved_to_another_day_after_its_reminder_was_sent_is_reminded_a
     reminders_sync_enrollment(enrollment)
     again = pending(patient, event=event, channel="sms").get()
     assert again.pk != row.pk and again.about_date == event.due_date + timedelta(days=2)
+
+
+@time_machine.travel("2026-01-05 07:00Z", tick=False)
+def test_a_reminder_quiet_hours_would_push_past_the_appointment_is_recorded_as_skipped(patient, enroll, clinic):
+    ClinicReminderSettings.objects.update_or_create(clinic=clinic, defaults={
+        "appointment_reminder_time": time(22, 30), "appointments_start_at": time(7, 30)})
+    enrollment = enroll(patient, "b12-im-standard", date(2026, 1, 5))
+    row = Reminder.objects.get(kind="appointment", about_date=date(2026, 1, 7), channel="sms")
+    assert row.status == ReminderStatus.SKIPPED and row.status_reason.startswith("quiet hours")
+    before = list(Reminder.objects.order_by("pk").values_list("pk", "status", "updated_at"))
+    with time_machine.travel("2026-01-05 07:05Z", tick=False):
+        reminders_sync_enrollment(enrollment)
+    assert list(Reminder.objects.order_by("pk").values_list("pk", "status", "updated_at")) == before, "no rewrites"
