@@ -120,15 +120,17 @@ class Outcomes:
         if not len(self):
             return
         mine = Reminder.objects.filter(claim_token=self.token, status=ReminderStatus.SENDING)
-        done = {"claim_token": None, "next_attempt_at": None}
+        now = timezone.now()
+        done = {"claim_token": None, "next_attempt_at": None, "updated_at": now}
         with transaction.atomic():
             if self.sent:
                 with_ref = [row for row in self.sent if row.provider_ref]
                 if with_ref:
                     for row in with_ref:
                         row.status, row.claim_token, row.next_attempt_at = ReminderStatus.SENT, None, None
+                        row.updated_at = now
                     mine.bulk_update(with_ref, ["status", "provider_ref", "sent_to", "sent_at", "claim_token",
-                                                "next_attempt_at"])
+                                                "next_attempt_at", "updated_at"])
                 plain = [row.pk for row in self.sent if not row.provider_ref]
                 if plain:
                     mine.filter(pk__in=plain).update(status=ReminderStatus.SENT, sent_at=self.sent[-1].sent_at, **done)
@@ -139,11 +141,11 @@ class Outcomes:
             for row, when, error, reason in self.later:
                 fields = {"send_at": when} if not error else {}
                 mine.filter(pk=row.pk).update(status=ReminderStatus.PENDING, next_attempt_at=when, claim_token=None,
-                                              last_error=error[:2000], status_reason=reason, **fields)
+                                              last_error=error[:2000], status_reason=reason, updated_at=now, **fields)
                 self.counts["retry" if error else "held"] += 1
             if self.released:
-                mine.filter(pk__in=self.released).update(status=ReminderStatus.PENDING, next_attempt_at=timezone.now(),
-                                                         claim_token=None, attempts=F("attempts") - 1)
+                mine.filter(pk__in=self.released).update(status=ReminderStatus.PENDING, next_attempt_at=now,
+                                                         claim_token=None, attempts=F("attempts") - 1, updated_at=now)
                 self.counts["released"] += len(self.released)
             for row, error, destination in self.failed:
                 mine.filter(pk=row.pk).update(status=ReminderStatus.FAILED, status_reason=str(error)[:200],
