@@ -225,3 +225,17 @@ def test_a_reminder_quiet_hours_would_push_past_the_appointment_is_recorded_as_s
     with time_machine.travel("2026-01-05 07:05Z", tick=False):
         reminders_sync_enrollment(enrollment)
     assert list(Reminder.objects.order_by("pk").values_list("pk", "status", "updated_at")) == before, "no rewrites"
+
+
+@time_machine.travel("2026-03-02 12:00Z", tick=False)
+def test_in_new_york_the_evening_before_stays_18_00_local_across_the_dst_change(other_clinic, otto):
+    from patients.services import enrollment_create
+    from tests.factories import PatientFactory
+
+    other_clinic.planning_horizon_months = 2
+    other_clinic.save()
+    patient = PatientFactory(clinic=other_clinic, mrn="H0001", phone="+12125550123")
+    enrollment_create(actor=otto, patient=patient, protocol="b12-im-standard", start_date=date(2026, 3, 2))
+    sms = {r.about_date: r.send_at for r in pending(patient, kind="appointment", channel="sms")}
+    assert sms[date(2026, 3, 6)] == datetime(2026, 3, 5, 23, 0, tzinfo=UTC)  # Thu 18:00 EST (UTC-5)
+    assert sms[date(2026, 3, 9)] == datetime(2026, 3, 8, 22, 0, tzinfo=UTC)  # Sun 8 March: 18:00 EDT (UTC-4)
