@@ -173,6 +173,11 @@ class ScheduledEvent(models.Model):
             # Worklists: a clinic's open doses or tests due by a date (the partial index above cannot serve
             # a parametrised status on SQLite).
             models.Index(fields=["clinic", "status", "kind", "due_date"], name="event_clinic_status_kind_due"),
+            # Open events as the worklist, the overview and the overdue filter count them: read from the index
+            # alone. The constant status stays a key column so that SQLite's planner, without statistics, prefers it.
+            models.Index(fields=["clinic", "status", "kind", "setting", "due_date", "window_end", "window_start",
+                                 "provisional", "enrollment", "patient"],
+                         name="event_open_by_setting_due", condition=Q(status="planned")),
         ]
 
     def __str__(self) -> str:

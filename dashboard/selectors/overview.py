@@ -75,10 +75,11 @@ def adherence_distribution(clinic, today: date) -> list[Distribution]:
 
 
 def overdue(user, today: date):
+    """Counted from the open-events index alone, in one pass; the oldest few read in full."""
     events = injections_due(user).filter(due_date__lt=today, window_end__lt=today)
-    patients = events.values("patient_id").distinct().count()
+    counts = events.aggregate(patients=Count("patient_id", distinct=True), doses=Count("id"))
     oldest = list(events.order_by("due_date", "id")[:OVERDUE_LISTED])
-    return {"patients": patients, "doses": events.count(), "oldest": oldest}
+    return {**counts, "oldest": oldest}
 
 
 def _hb_by_patient(clinic, patient_ids) -> dict[int, list[tuple[date, float]]]:

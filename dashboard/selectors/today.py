@@ -1,10 +1,9 @@
 """The nurse's worklist: today's injections, overdue ones, blood tests due and new alerts."""
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from alerts.models import Alert, AlertStatus
@@ -60,26 +59,29 @@ class Worklist:
 def _injection_sections(user, today: date, limit: int | None) -> tuple[Section, Section]:
     """Per course, only the earliest injection still open: the one to give (or record missed) now.
 
-    One compact query finds them all (a few hundred rows even in a large clinic); only the rows shown
-    are then read in full. `backlog` counts the course's open injections due by today.
+    The database picks them: an open injection with no earlier one open in its course (by due date,
+    then id). Only the rows shown are read, oldest first, then by name; the totals count courses,
+    from the open-events index alone. `backlog` counts the course's open injections due by today.
     """
-    compact = (
-        injections_due(user).filter(due_date__lte=today)
-        .order_by("due_date", "id")
-        .values_list("id", "enrollment_id", "due_date", "patient__family_name", "patient__given_name")
+    totals = injections_due(user).filter(due_date__lte=today).aggregate(
+        courses=Count("enrollment_id", distinct=True),
+        overdue=Count("enrollment_id", distinct=True, filter=Q(due_date__lt=today)),
     )
-    first, backlog = {}, Counter()
-    for pk, enrollment_id, due, family, given in compact:
-        backlog[enrollment_id] += 1
-        first.setdefault(enrollment_id, (due < today, due, family, given, pk))
-    due_today = sorted(v for v in first.values() if not v[0])
-    overdue = sorted(v for v in first.values() if v[0])
-    shown = [v[-1] for v in due_today[:limit]] + [v[-1] for v in overdue[:limit]]
-    rows = injections_due(user).in_bulk(shown)
-    for row in rows.values():
-        row.backlog = backlog[row.enrollment_id]
-    return (Section([rows[v[-1]] for v in due_today[:limit]], len(due_today)),
-            Section([rows[v[-1]] for v in overdue[:limit]], len(overdue)))
+    same_course = ScheduledEvent.objects.filter(enrollment_id=OuterRef("enrollment_id"), kind=EventKind.DOSE,
+                                                setting="clinic", status=EventStatus.PLANNED)
+    earlier = same_course.filter(Q(due_date__lt=OuterRef("due_date"))
+                                 | Q(due_date=OuterRef("due_date"), id__lt=OuterRef("id")))
+    backlog = same_course.filter(due_date__lte=today).order_by().values("enrollment_id").annotate(n=Count("id"))
+    firsts = (
+        injections_due(user).filter(~Exists(earlier)).annotate(backlog=Subquery(backlog.values("n")))
+        .order_by("due_date", "patient__family_name", "patient__given_name", "id")
+    )
+
+    def section(rows, total: int) -> Section:
+        return Section(list(rows[:limit]) if total else [], total)
+
+    return (section(firsts.filter(due_date=today), totals["courses"] - totals["overdue"]),
+            section(firsts.filter(due_date__lt=today), totals["overdue"]))
 
 
 def worklist_for(user, today: date | None = None, limit: int | None = SECTION_LIMIT) -> Worklist:

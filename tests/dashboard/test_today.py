@@ -44,6 +44,33 @@ def test_an_overdue_course_shows_only_its_earliest_open_dose(nina_web, course):
     assert "3 doses behind" in body
 
 
+def test_a_course_behind_is_counted_once_as_overdue_not_again_as_due_today(cara, nina_web, course, clinic):
+    on_time = enroll(cara, PatientFactory(clinic=clinic, mrn="R0002", family_name="Adams"), "b12-im-standard",
+                     date(2026, 1, 12))
+    with time_machine.travel(at(date(2026, 1, 12), 8), tick=False):
+        body = nina_web.get("/").content.decode()
+    assert "1 injection due today" in body and "1 overdue" in body
+    assert "4 doses behind" in body, "Pat's loading doses 1 to 4, the fourth due today"
+    assert f"/events/{event(on_time, 'loading#1').pk}/given/" in body
+    assert f"/events/{event(course, 'loading#4').pk}/given/" not in body
+
+
+def test_each_section_shows_its_oldest_first_and_counts_the_rest(cara, nina_web, clinic):
+    from dashboard.selectors.today import SECTION_LIMIT
+
+    names = [f"Name{n:02d}" for n in range(SECTION_LIMIT + 2)]
+    for n, name in enumerate(reversed(names)):
+        enroll(cara, PatientFactory(clinic=clinic, mrn=f"S{n:04d}", family_name=name), "b12-im-standard", MONDAY)
+    with time_machine.travel(at(MONDAY, 8), tick=False):
+        body = nina_web.get("/").content.decode()
+    assert f"{SECTION_LIMIT + 2} injections due today" in body and "and 2 more" in body
+    shown = [name for name in names if name.upper() in body]
+    assert shown == names[:SECTION_LIMIT], "by name on the same day"
+    with time_machine.travel(at(MONDAY, 8), tick=False):
+        everything = nina_web.get("/?all=1").content.decode()
+    assert all(name.upper() in everything for name in names) and "more." not in everything
+
+
 def test_the_given_form_comes_pre_filled(cara, nina, nina_web, course, clinic):
     other = PatientFactory(clinic=clinic, mrn="R0009")
     other_course = enroll(cara, other, "b12-im-standard", MONDAY)
