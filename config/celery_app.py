@@ -29,6 +29,8 @@ app.conf.beat_schedule = {
     "reminders-send-due": {"task": "reminders.tasks.reminders_send_due", "schedule": REMINDERS_SWEEP_EVERY,
                            "options": {"expires": REMINDERS_SWEEP_EVERY}},
     "reminders-plan-worklists": {"task": "reminders.tasks.reminders_plan_worklists", "schedule": 3600},
+    "reminders-replan-changed-clinics": {"task": "reminders.tasks.reminders_replan_changed_clinics",
+                                         "schedule": 900},
     "extend-open-ended-plans": {"task": "patients.tasks.enrollments_extend_plans", "schedule": 6 * 3600},
     "alerts-sweep": {"task": "alerts.sweep", "schedule": 3600},
     "dashboard-refresh-overviews": {"task": "dashboard.refresh_overviews", "schedule": 600},

@@ -85,6 +85,9 @@ class ClinicReminderSettings(models.Model):
     worklist_enabled = models.BooleanField(default=True)
     quiet_hours_start = models.TimeField(default=time(21, 0))
     quiet_hours_end = models.TimeField(default=time(8, 0), help_text="Equal to the start: no quiet hours")
+    #: Bumped by each change; pending reminders have been re-planned up to `replanned_version`.
+    version = models.PositiveIntegerField(default=0, editable=False)
+    replanned_version = models.PositiveIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

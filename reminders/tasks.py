@@ -4,8 +4,8 @@ import logging
 
 from celery import shared_task
 from django.db import DatabaseError, transaction
+from django.db.models import F
 
-from clinics.models import Clinic
 from patients.models import Enrollment, EnrollmentStatus
 
 from . import outbox
@@ -14,7 +14,7 @@ from .services import reminders_sync_enrollment, worklists_plan, worklists_resch
 
 logger = logging.getLogger(__name__)
 
-#: Enrollments re-planned per transaction after a clinic changes its reminder settings.
+#: Enrollments loaded at a time when a clinic's reminders are re-planned.
 REPLAN_BATCH_SIZE = 200
 #: A sweep that finds more than a batch due asks this many more sweeps to help (the pool's other
 #: processes); helpers ask for no more help.
@@ -49,22 +49,32 @@ def reminders_plan_worklists() -> int:
 
 @shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
 def reminders_replan_clinic(clinic_id: int) -> int:
-    """After a clinic changed its reminder settings: re-plan its pending reminders, in batches."""
-    clinic = Clinic.objects.get(pk=clinic_id)
-    worklists_reschedule(ClinicReminderSettings.for_clinic(clinic))
-    ids = list(Enrollment.objects.filter(clinic=clinic, status=EnrollmentStatus.ACTIVE).order_by("pk")
+    """After a clinic changed its reminder settings: re-plan its pending reminders.
+
+    Each enrollment is re-planned in its own transaction; the clinic is marked re-planned only at
+    the end, so a task that dies half-way is run again by `reminders_replan_changed_clinics`.
+    """
+    clinic_settings = ClinicReminderSettings.for_clinic(clinic_id)
+    version = clinic_settings.version
+    worklists_reschedule(clinic_settings)
+    ids = list(Enrollment.objects.filter(clinic_id=clinic_id, status=EnrollmentStatus.ACTIVE).order_by("pk")
                .values_list("pk", flat=True))
     for start in range(0, len(ids), REPLAN_BATCH_SIZE):
-        reminders_replan_enrollments.delay(ids[start:start + REPLAN_BATCH_SIZE])
+        enrollments = Enrollment.objects.filter(pk__in=ids[start:start + REPLAN_BATCH_SIZE]).select_related(
+            "clinic", "patient", "patient__clinic").order_by("pk")
+        for enrollment in enrollments:
+            with transaction.atomic():
+                reminders_sync_enrollment(enrollment)
+    ClinicReminderSettings.objects.filter(pk=clinic_settings.pk, replanned_version__lt=version).update(
+        replanned_version=version)
     return len(ids)
 
 
 @shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
-def reminders_replan_enrollments(enrollment_ids: list[int]) -> int:
-    """Re-plan the reminders of these enrollments, each in its own transaction."""
-    enrollments = Enrollment.objects.filter(pk__in=enrollment_ids).select_related(
-        "clinic", "patient", "patient__clinic").order_by("pk")
-    for enrollment in enrollments:
-        with transaction.atomic():
-            reminders_sync_enrollment(enrollment)
-    return len(enrollment_ids)
+def reminders_replan_changed_clinics() -> int:
+    """Every 15 minutes: re-plan any clinic whose settings changed and whose re-plan did not finish."""
+    clinic_ids = list(ClinicReminderSettings.objects.filter(version__gt=F("replanned_version"))
+                      .values_list("clinic_id", flat=True))
+    for clinic_id in clinic_ids:
+        reminders_replan_clinic.delay(clinic_id)
+    return len(clinic_ids)

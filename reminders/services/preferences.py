@@ -135,7 +135,10 @@ def reminder_refused(*, reminder: Reminder, error: str, destination: str, bad_co
 
 @transaction.atomic
 def clinic_reminder_settings_update(*, clinic, **fields) -> ClinicReminderSettings:
-    """Change a clinic's reminder defaults; pending reminders are re-planned after the commit."""
+    """Change a clinic's reminder defaults; pending reminders are re-planned after the commit.
+
+    Should that task be lost, `reminders_replan_changed_clinics` finds the clinic by its version.
+    """
     unknown = sorted(set(fields) - set(CLINIC_SETTING_FIELDS))
     if unknown:
         raise InvalidInput({name: "is not a reminder setting" for name in unknown})
@@ -152,6 +155,7 @@ def clinic_reminder_settings_update(*, clinic, **fields) -> ClinicReminderSettin
         current.full_clean(exclude=["clinic"])
     except ValidationError as exc:
         raise InvalidInput({field: " ".join(messages) for field, messages in exc.message_dict.items()}) from None
+    current.version += 1
     current.save()
     from ..tasks import reminders_replan_clinic
 

@@ -129,17 +129,27 @@ def test_a_clinic_settings_change_re_plans_pending_reminders(clinic, patient, en
 
     queued = []
     monkeypatch.setattr(tasks.reminders_replan_clinic, "delay", queued.append)
-    monkeypatch.setattr(tasks.reminders_replan_enrollments, "delay", queued.append)
     with time_machine.travel("2026-01-05 07:00Z", tick=False):
         enroll(patient, "b12-im-standard", date(2026, 1, 5))
         with django_capture_on_commit_callbacks(execute=True):
             as_cara.patch("/api/v1/reminder-settings/", {"appointment_reminder_time": "17:00"}, format="json")
         assert queued == [clinic.pk], "queued once the change is committed"
-        tasks.reminders_replan_clinic(clinic.pk)  # what the worker does with it ...
-        assert queued[1] == [patient.enrollments.get().pk]
-        tasks.reminders_replan_enrollments(queued[1])  # ... and with the batches it queues
+        tasks.reminders_replan_clinic(clinic.pk)  # what the worker does with it
     row = Reminder.objects.get(kind="appointment", about_date=date(2026, 1, 7), channel="sms")
     assert row.send_at.isoformat() == "2026-01-06T17:00:00+00:00"
+    assert tasks.reminders_replan_changed_clinics() == 0, "nothing left to re-plan"
+
+
+def test_a_re_plan_that_was_lost_is_run_by_the_periodic_check(clinic, as_cara, monkeypatch,
+                                                              django_capture_on_commit_callbacks):
+    from reminders import tasks
+
+    lost = []
+    monkeypatch.setattr(tasks.reminders_replan_clinic, "delay", lost.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        as_cara.patch("/api/v1/reminder-settings/", {"lab_reminder_time": "10:00"}, format="json")
+    lost.clear()  # the broker was away: the task never reached a worker
+    assert tasks.reminders_replan_changed_clinics() == 1 and lost == [clinic.pk]
 
 
 def test_an_account_without_a_clinic_sees_no_reminder_settings(clinic):

@@ -284,6 +284,7 @@ def test_one_beat_entry_sweeps_every_minute_and_expires_if_not_run_in_time():
     assert entry["task"] == "reminders.tasks.reminders_send_due"
     assert entry["schedule"] == 60 and entry["options"]["expires"] == 60
     assert app.conf.beat_schedule["reminders-plan-worklists"]["schedule"] == 3600
+    assert app.conf.beat_schedule["reminders-replan-changed-clinics"]["schedule"] == 900
 
 
 @pytest.fixture
