@@ -2,10 +2,13 @@ from datetime import date
 from functools import lru_cache
 
 from django import template
+from django.template.defaultfilters import date as date_filter
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.encoding import escape_uri_path
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import get_language
 
 from patients.models import InjectionSite
 
@@ -27,6 +30,20 @@ def _url_pattern(name: str, nargs: int, prefix: str) -> str:
 def fast_url(name: str, *args) -> str:
     """Like {% url %} for rows of long lists: the pattern is reversed once, then filled in."""
     return _url_pattern(name, len(args), get_script_prefix()).format(*(escape_uri_path(str(a)) for a in args))
+
+
+@lru_cache(maxsize=4096)
+def _day(value: date, fmt: str, language: str | None) -> str:
+    return date_format(value, fmt)
+
+
+@register.filter(expects_localtime=True)
+def day(value, fmt: str):
+    """Django's |date for the calendar days of long lists, each day formatted once (names in the active language)."""
+    if type(value) is date:
+        return _day(value, fmt, get_language())
+    return date_filter(value, fmt)
+
 
 STATUS_WORDS = {
     "planned": "Planned", "given": "Given", "missed": "Missed", "declined": "Declined", "overdue": "Overdue",
