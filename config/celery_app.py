@@ -9,18 +9,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-def _ensure_filesystem_broker_folders() -> None:
-    from django.conf import settings
-
-    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
-    for key in ("data_folder_in", "processed_folder"):
-        if key in options:
-            os.makedirs(options[key], exist_ok=True)
-
-
-app.on_after_configure.connect(lambda sender, **kw: _ensure_filesystem_broker_folders())
-
-
 #: The reminders sweep runs every minute (tests of the real worker and beat set it shorter).
 REMINDERS_SWEEP_EVERY = float(os.environ.get("REMINDERS_SWEEP_EVERY_SECONDS", "60"))
 
