@@ -37,6 +37,8 @@ class Patient(models.Model):
     class Meta:
         ordering = ["family_name", "given_name", "id"]
         constraints = [models.UniqueConstraint(fields=["clinic", "mrn"], name="unique_mrn_per_clinic")]
+        # A clinic's patients in the list's order, with what the list searches (name and MRN prefixes).
+        indexes = [models.Index(fields=["clinic", "family_name", "given_name", "mrn"], name="patient_clinic_name")]
 
     def __str__(self) -> str:
         return f"{self.family_name}, {self.given_name} ({self.mrn})"
