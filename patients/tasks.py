@@ -19,9 +19,10 @@ EXTEND_WHEN_SHORT_BY = timedelta(days=28)
 @shared_task
 def enrollments_extend_plans() -> int:
     """Extend open-ended plans (lifelong maintenance, daily iron) as time passes."""
-    today = timezone.now().date()
+    now = timezone.now()
     queued = 0
-    for clinic in Clinic.objects.only("id", "planning_horizon_months"):
+    for clinic in Clinic.objects.only("id", "timezone", "planning_horizon_months"):
+        today = now.astimezone(clinic.zone).date()
         short = add_months(today, clinic.planning_horizon_months) - EXTEND_WHEN_SHORT_BY
         ids = (
             Enrollment.objects.filter(clinic=clinic, status=EnrollmentStatus.ACTIVE)

@@ -29,7 +29,7 @@ def _same_request(existing: Administration, event: ScheduledEvent, outcome: str)
     return existing.event_id == event.pk and existing.outcome == outcome
 
 
-def _clean_given(event, dose_mg, route, site, lot_number, source) -> dict:
+def _clean_given(event, dose_mg, route, site, lot_number) -> dict:
     errors = {}
     planned = event.dose_mg
     if dose_mg in (None, ""):
@@ -125,7 +125,7 @@ def _record(*, actor, event, outcome, occurred_at, dose_mg, route, site, lot_num
     _check_order(event, occurred_on)
     details = {"dose_mg": None, "route": "", "site": "", "lot_number": ""}
     if outcome == Outcome.GIVEN:
-        details = _clean_given(event, dose_mg, route, site, lot_number, source)
+        details = _clean_given(event, dose_mg, route, site, lot_number)
     record = Administration(
         clinic_id=event.clinic_id, patient_id=event.patient_id, event=event, outcome=outcome,
         occurred_at=occurred_at, occurred_on=occurred_on, recorded_by=actor if getattr(actor, "pk", None) else None,

@@ -5,8 +5,11 @@ from django.db import transaction
 
 from ..errors import InvalidInput
 from ..models import Patient
+from .schedule import enrollment_replan
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+#: Fields the plan depends on (local times, the Hb threshold); other edits need no re-plan.
+PLANNING_FIELDS = frozenset({"timezone", "preferred_dose_time", "sex", "pregnant"})
 EDITABLE = ("given_name", "family_name", "email", "phone", "timezone", "preferred_dose_time",
             "reminders_opt_in", "pregnant")
 
@@ -40,13 +43,13 @@ def patient_update(*, actor, patient: Patient, **fields) -> Patient:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise InvalidInput({name: "cannot be changed" for name in unknown})
+    replan = any(name in PLANNING_FIELDS and getattr(patient, name) != value for name, value in fields.items())
     for name, value in fields.items():
         setattr(patient, name, value)
     _validate(patient)
     patient._history_user = actor
     patient.save()
-    from .schedule import enrollment_replan
-
-    for enrollment in patient.enrollments.filter(status="active").select_related("clinic", "protocol_version"):
-        enrollment_replan(enrollment)
+    if replan:
+        for enrollment in patient.enrollments.filter(status="active").select_related("clinic", "protocol_version"):
+            enrollment_replan(enrollment)
     return patient

@@ -13,10 +13,8 @@ from ..models import Administration, Enrollment, EventStatus, LabResult, Schedul
 from ..signals import plan_changed
 
 RECORDED = (EventStatus.GIVEN, EventStatus.MISSED, EventStatus.DECLINED)
-SYNCED_FIELDS = (
-    "kind", "code", "phase", "arm", "sequence", "due_date", "due_at", "window_start", "window_end",
-    "status", "setting", "dose_mg", "route", "tests", "late", "provisional",
-)
+#: Rows written per statement when a re-plan creates or moves events.
+WRITE_BATCH_SIZE = 100
 
 
 def plan_options(options: dict, patient) -> PlanOptions:
@@ -113,7 +111,7 @@ def enrollment_replan(enrollment: Enrollment, today: date | None = None) -> Plan
     Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
     result = enrollment_plan(enrollment, today)
     existing = {row.key: row for row in ScheduledEvent.objects.filter(enrollment=enrollment)}
-    to_create, to_update = [], []
+    to_create, to_update, changed_fields = [], [], set()
     active = enrollment.status == "active"
     for event in result.events:
         values = _row_values(event)
@@ -125,19 +123,26 @@ def enrollment_replan(enrollment: Enrollment, today: date | None = None) -> Plan
                 clinic_id=enrollment.clinic_id, enrollment=enrollment, patient_id=enrollment.patient_id,
                 key=event.key, **values,
             ))
-        elif any(getattr(row, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(row, name, value)
+            continue
+        changed = {name for name, value in values.items() if getattr(row, name) != value}
+        if changed:
+            for name in changed:
+                setattr(row, name, values[name])
+            changed_fields |= changed
             to_update.append(row)
     for row in existing.values():
         if row.status not in RECORDED and row.status != EventStatus.CANCELLED:
             row.status = EventStatus.CANCELLED
+            changed_fields.add("status")
             to_update.append(row)
     now = timezone.now()
     for row in to_update:
         row.updated_at = now
-    ScheduledEvent.objects.bulk_create(to_create, batch_size=500)
-    ScheduledEvent.objects.bulk_update(to_update, [*SYNCED_FIELDS, "updated_at"], batch_size=500)
+    ScheduledEvent.objects.bulk_create(to_create, batch_size=WRITE_BATCH_SIZE)
+    if to_update:
+        # Only the columns that changed: bulk_update writes one CASE per column per batch.
+        ScheduledEvent.objects.bulk_update(to_update, sorted(changed_fields) + ["updated_at"],
+                                           batch_size=WRITE_BATCH_SIZE)
     horizon = planning_horizon(enrollment.clinic, enrollment.start_date, today or enrollment.patient.local_today())
     if enrollment.planned_until != horizon:
         Enrollment.objects.filter(pk=enrollment.pk).update(planned_until=horizon)
