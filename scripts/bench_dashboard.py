@@ -6,7 +6,7 @@ folder, or into the database named by --database-url (it must be empty and dispo
 requested in-process with Django's test client, signed in as a nurse; the median server time of
 several requests is reported, and its ratio to a trivial page (/help/) timed in the same run.
 
-    .venv/bin/python scripts/bench_dashboard.py [--patients 10000] [--repeat 7]
+    .venv/bin/python scripts/bench_dashboard.py [--patients 10000] [--repeat 7] [--interleave] [--profile]
 """
 
 from __future__ import annotations
@@ -192,23 +192,37 @@ def profile_pages(nurse, pages: list[tuple[str, str]]) -> None:
             print(f"  {took * 1000:7.1f} ms  {sql[:150]}")
 
 
-def time_pages(nurse, pages: list[tuple[str, str]], repeat: int) -> dict[str, float]:
+def time_pages(nurse, pages: list[tuple[str, str]], repeat: int, interleave: bool = False) -> dict[str, float]:
+    """The median server time of each page: its requests in a row, or (interleave) the pages taking turns,
+    so that a shared machine's slower spells fall on every page alike, the trivial one included."""
     from django.test import Client
 
     client = Client()
     client.force_login(nurse)
-    timings = {}
-    for name, url in pages:
-        for _ in range(2):  # warm caches (templates, protocol definitions, SQLite pages)
+    samples = {name: [] for name, _ in pages}
+
+    def warm(url):  # caches: templates, protocol definitions, SQLite pages
+        for _ in range(2):
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
-        samples = []
+
+    def timed(name, url):
+        started = time.perf_counter()
+        client.get(url)
+        samples[name].append(time.perf_counter() - started)
+
+    if interleave:
+        for _, url in pages:
+            warm(url)
         for _ in range(repeat):
-            started = time.perf_counter()
-            client.get(url)
-            samples.append(time.perf_counter() - started)
-        timings[name] = statistics.median(samples)
-    return timings
+            for name, url in pages:
+                timed(name, url)
+    else:
+        for name, url in pages:
+            warm(url)
+            for _ in range(repeat):
+                timed(name, url)
+    return {name: statistics.median(times) for name, times in samples.items()}
 
 
 def main() -> int:
@@ -216,6 +230,8 @@ def main() -> int:
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--profile", action="store_true", help="also print each page's slowest queries")
+    parser.add_argument("--interleave", action="store_true",
+                        help="time the pages in turns rather than each page's requests in a row (less drift)")
     parser.add_argument("--database-url", help="an empty, disposable database (default: a temporary SQLite file)")
     args = parser.parse_args()
 
@@ -241,7 +257,7 @@ def main() -> int:
     ]
     if args.profile:
         profile_pages(nurse, pages)
-    timings = time_pages(nurse, pages, args.repeat)
+    timings = time_pages(nurse, pages, args.repeat, args.interleave)
     trivial = timings[pages[0][0]]
     print(f"\n{'page':<28}{'median ms':>10}{'× trivial':>11}")
     worst = 0.0
