@@ -35,6 +35,14 @@ NEAR_EVENTS = 8
 TIMELINE_AHEAD_DAYS = 120
 REMINDERS_SHOWN = 20
 ADMINISTRATIONS_SHOWN = 10
+ADMINISTRATIONS_READ = 200
+#: What the administrations table shows (with who recorded and corrected each), and no more.
+STAFF_NAME = ("username", "first_name", "last_name")
+ADMINISTRATION_FIELDS = (
+    "id", "patient_id", "outcome", "occurred_at", "dose_mg", "route", "site", "lot_number", "source",
+    "entered_in_error", "error_reason", "error_at", "event__code", "event__phase", "event__sequence",
+    *(f"recorded_by__{f}" for f in STAFF_NAME), *(f"error_by__{f}" for f in STAFF_NAME),
+)
 
 
 @dataclass
@@ -166,7 +174,8 @@ def patient_page(user, pk: int, today: date) -> dict:
     labs = list(LabResult.objects.filter(patient=patient).select_related("recorded_by", "error_by")
                 .order_by("-collected_at", "-id"))
     administrations = list(Administration.objects.filter(patient=patient)
-                           .select_related("event", "recorded_by", "error_by").order_by("-occurred_at", "-id")[:200])
+                           .select_related("event", "recorded_by", "error_by").only(*ADMINISTRATION_FIELDS)
+                           .order_by("-occurred_at", "-id")[:ADMINISTRATIONS_READ])
     alerts = list(Alert.objects.filter(patient=patient).exclude(status=AlertStatus.RESOLVED)
                   .select_related("acknowledged_by").order_by("-created_at"))
     recordable = [e for v in views if v.active for e in v.events
