@@ -110,8 +110,9 @@ def line_chart(series: Series, bands: list[Band], *, start: date, end: date, tod
         out.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>')
         out.append(f'<text class="axis" x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{_fmt(round(tick, 2))}</text>')
         tick += step
-    for day in _month_ticks(start, end):
-        label = MONTHS[day.month - 1] + (f" {day.year}" if day.month == 1 or day == _month_ticks(start, end)[0] else "")
+    ticks = _month_ticks(start, end)
+    for day in ticks:
+        label = MONTHS[day.month - 1] + (f" {day.year}" if day.month == 1 or day == ticks[0] else "")
         out.append(f'<line class="tick" x1="{x(day):.1f}" x2="{x(day):.1f}" y1="{HEIGHT - BOTTOM}" y2="{HEIGHT - BOTTOM + 4}"/>')
         out.append(f'<text class="axis" x="{x(day):.1f}" y="{HEIGHT - 8}" text-anchor="middle">{label}</text>')
     out.append(f'<line class="axis-line" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{HEIGHT - BOTTOM}" y2="{HEIGHT - BOTTOM}"/>')

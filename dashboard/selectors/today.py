@@ -13,6 +13,9 @@ from patients.selectors import events_for
 #: Rows shown per worklist section (oldest first); the rest are counted, one click away.
 SECTION_LIMIT = 15
 NEW_ALERTS_LIMIT = 8
+#: What the worklist shows of a new alert.
+ALERT_FIELDS = ("id", "patient_id", "severity", "code", "message", "created_at", "patient__given_name",
+                "patient__family_name")
 
 
 def clinic_today(clinic) -> date:
@@ -92,7 +95,7 @@ def worklist_for(user, today: date | None = None, limit: int | None = SECTION_LI
     )
     alerts = (
         Alert.objects.filter(clinic_id=user.clinic_id, status=AlertStatus.OPEN)
-        .select_related("patient").order_by("-created_at", "-id")
+        .select_related("patient").only(*ALERT_FIELDS).order_by("-created_at", "-id")
     )
     due_today, overdue = _injection_sections(user, today, limit)
     return Worklist(

@@ -68,9 +68,12 @@ def idem_key(event, outcome: str) -> str:
     return f"web:{event.pk}:{outcome}:{stamp}"
 
 
+SITE_LABELS = dict(InjectionSite.choices)
+
+
 @register.filter
 def site_label(value: str) -> str:
-    return InjectionSite(value).label if value in InjectionSite.values else value
+    return SITE_LABELS.get(value, value)
 
 
 @register.filter
@@ -93,6 +96,12 @@ def dash(value):
 @register.filter
 def phase_word(slug: str) -> str:
     return (slug or "").replace("-", " ")
+
+
+@register.filter
+def dose_for(event) -> str:
+    """'maintenance dose 3 for Pat Jones': how the worklist's buttons name a dose."""
+    return f"{phase_word(event.phase)} dose {event.sequence} for {event.patient.full_name}"
 
 
 @register.simple_tag(takes_context=True)
