@@ -36,8 +36,13 @@ TIMELINE_AHEAD_DAYS = 120
 REMINDERS_SHOWN = 20
 ADMINISTRATIONS_SHOWN = 10
 ADMINISTRATIONS_READ = 200
-#: What the administrations table shows (with who recorded and corrected each), and no more.
+#: What the lab results and administrations tables show (with who recorded and corrected each), and no more.
 STAFF_NAME = ("username", "first_name", "last_name")
+LAB_RESULT_FIELDS = (
+    "id", "patient_id", "code", "loinc", "value", "unit", "normalized_value", "normalized_unit", "collected_at",
+    "entered_in_error", "error_reason", "error_at",
+    *(f"recorded_by__{f}" for f in STAFF_NAME), *(f"error_by__{f}" for f in STAFF_NAME),
+)
 ADMINISTRATION_FIELDS = (
     "id", "patient_id", "outcome", "occurred_at", "dose_mg", "route", "site", "lot_number", "source",
     "entered_in_error", "error_reason", "error_at", "event__code", "event__phase", "event__sequence",
@@ -172,7 +177,7 @@ def patient_page(user, pk: int, today: date) -> dict:
     patient = get_object_or_404(patients_for(user), pk=pk)
     views = enrollment_views(user, patient, today)
     labs = list(LabResult.objects.filter(patient=patient).select_related("recorded_by", "error_by")
-                .order_by("-collected_at", "-id"))
+                .only(*LAB_RESULT_FIELDS).order_by("-collected_at", "-id"))
     administrations = list(Administration.objects.filter(patient=patient)
                            .select_related("event", "recorded_by", "error_by").only(*ADMINISTRATION_FIELDS)
                            .order_by("-occurred_at", "-id")[:ADMINISTRATIONS_READ])
