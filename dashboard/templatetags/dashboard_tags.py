@@ -3,11 +3,13 @@ from functools import lru_cache
 
 from django import template
 from django.template.defaultfilters import date as date_filter
+from django.template.defaulttags import CsrfTokenNode
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.encoding import escape_uri_path
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.text import slugify
 from django.utils.translation import get_language
 
 from patients.models import InjectionSite
@@ -96,6 +98,26 @@ def dash(value):
 @register.filter
 def phase_word(slug: str) -> str:
     return (slug or "").replace("-", " ")
+
+
+IN_ERROR_FORM = """<details class="in-error-form">
+  <summary>Entered in error…</summary>
+  <form method="post" action="{action}">
+    {csrf}
+    <label for="{field}">Why is this {what} wrong?</label>
+    <input type="text" id="{field}" name="reason" required maxlength="500">
+    <button type="submit" class="danger">Mark entered in error</button>
+  </form>
+</details>
+"""
+
+
+@register.simple_tag(takes_context=True)
+def in_error_form(context, url_name: str, record, what: str):
+    """The "entered in error…" form on a clinical record's row: one per row of a long history, so built here
+    rather than by an {% include %} per row."""
+    return format_html(IN_ERROR_FORM, action=fast_url(url_name, record.pk), csrf=CsrfTokenNode().render(context),
+                       field=f"err-{slugify(url_name)}-{record.pk}", what=what)
 
 
 @register.filter
