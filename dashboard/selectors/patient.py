@@ -6,9 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.apps import apps
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from alerts.models import Alert, AlertStatus
 from clinics.permissions import clinic_id_of
@@ -154,22 +152,18 @@ def lab_charts(patient, labs: list[LabResult], views: list[EnrollmentView], toda
     return charts
 
 
-def reminders_for(patient) -> dict | None:
-    """Reminders sent to the patient, when the reminders app is installed (None otherwise)."""
-    if not apps.is_installed("reminders"):
-        return None
-    try:
-        model = apps.get_model("reminders", "Reminder")
-    except LookupError:
-        return None
-    names = {f.name for f in model._meta.get_fields()}
-    if "patient" not in names or "send_at" not in names:
-        return None
-    queryset = model.objects.filter(patient=patient)
-    now = timezone.now()
+def reminders_for(patient) -> dict:
+    """The patient's reminders that have been dealt with (sent, failed, expired, skipped), newest
+    first, and how many are still waiting. Cancelled rows are plan churn, not messages."""
+    from reminders.models import LIVE_STATUSES, Reminder, ReminderStatus
+
+    queryset = Reminder.objects.for_patients().filter(patient=patient)
     return {
-        "sent": list(queryset.filter(send_at__lte=now).order_by("-send_at", "-id")[:REMINDERS_SHOWN]),
-        "scheduled": queryset.filter(send_at__gt=now).count(),
+        "sent": list(
+            queryset.exclude(status__in=[*LIVE_STATUSES, ReminderStatus.CANCELLED])
+            .order_by("-send_at", "-id")[:REMINDERS_SHOWN]
+        ),
+        "scheduled": queryset.filter(status__in=LIVE_STATUSES).count(),
     }
 
 

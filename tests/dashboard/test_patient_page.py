@@ -1,6 +1,6 @@
 """The patient page: plan, charts, records with corrections, filing a lab result, ending neuro loading."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -104,11 +104,23 @@ def test_ending_a_phase_in_the_future_is_refused(cara, cara_web, patient):
     assert course.phase_ends == {}
 
 
-def test_reminders_are_shown_when_the_reminders_app_is_installed(nina_web, patient, course):
-    from django.apps import apps
+def test_the_reminders_dealt_with_are_listed_and_plan_churn_is_not(nina_web, patient, course):
+    from django.utils import timezone
 
+    from reminders.models import Reminder
+
+    Reminder.objects.filter(patient=patient).delete()
+    past = timezone.now() - timedelta(days=1)
+    for status, reason in [("sent", ""), ("expired", "system was down"), ("cancelled", "plan changed")]:
+        Reminder.objects.create(clinic=patient.clinic, patient=patient, kind="appointment", channel="sms",
+                                key=f"test-{status}", send_at=past, status=status, status_reason=reason)
+    Reminder.objects.create(clinic=patient.clinic, patient=patient, kind="appointment", channel="email",
+                            key="test-pending", send_at=past + timedelta(days=3))
     body = page(nina_web, patient)
-    assert ("Reminders" in body) == apps.is_installed("reminders")
+    section = body[body.index('id="reminders"'):]
+    assert "system was down" in section and "Sent" in section
+    assert "plan changed" not in section
+    assert "1 more scheduled" in section
 
 
 def test_the_whole_plan_has_its_own_page(nina_web, otto_web, patient, course):
