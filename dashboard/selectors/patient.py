@@ -177,6 +177,8 @@ def patient_page(user, pk: int, today: date) -> dict:
                            .order_by("-occurred_at", "-id")[:ADMINISTRATIONS_READ])
     alerts = list(Alert.objects.filter(patient=patient).exclude(status=AlertStatus.RESOLVED)
                   .select_related("acknowledged_by").order_by("-created_at"))
+    for alert in alerts:  # each item names the patient: already read, not read again per alert
+        alert.patient = patient
     recordable = [e for v in views if v.active for e in v.events
                   if e.kind == EventKind.DOSE and e.setting == "clinic" and e.status == EventStatus.PLANNED
                   and e.window_start <= today]

@@ -61,3 +61,13 @@ def test_the_patient_page_costs_the_same_with_more_history(clinic, cara, cara_we
         give(cara, course, f"loading#{n}")
         lab(cara, patient, "hb", 100 + n, START.replace(day=5 + n))
     assert count(cara_web, f"/patients/{patient.pk}/") == few
+
+
+def test_the_patient_page_costs_the_same_with_more_alerts(clinic, cara, cara_web):
+    patient = PatientFactory(clinic=clinic, mrn="H0002")
+    enroll(cara, patient, "b12-im-standard", START)
+    alert_raise(patient=patient, code="dose-missed", message="m", facts={}, fingerprint="a0")
+    one = count(cara_web, f"/patients/{patient.pk}/")
+    for n in range(1, 4):
+        alert_raise(patient=patient, code="dose-missed", message="m", facts={"n": n}, fingerprint=f"a{n}")
+    assert count(cara_web, f"/patients/{patient.pk}/") == one
