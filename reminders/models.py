@@ -11,7 +11,7 @@ from datetime import time
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.db.models import Q
 
 
@@ -104,14 +104,7 @@ class ClinicReminderSettings(models.Model):
     @classmethod
     def for_clinic(cls, clinic) -> "ClinicReminderSettings":
         clinic_id = getattr(clinic, "pk", clinic)
-        found = cls.objects.filter(clinic_id=clinic_id).first()
-        if found is not None:
-            return found
-        try:
-            with transaction.atomic():
-                return cls.objects.create(clinic_id=clinic_id)
-        except IntegrityError:  # created at the same moment by another request
-            return cls.objects.get(clinic_id=clinic_id)
+        return cls.objects.get_or_create(clinic_id=clinic_id)[0]  # safe against a create race
 
 
 def new_calendar_token() -> str:
@@ -142,14 +135,7 @@ class PatientReminderPreferences(models.Model):
     @classmethod
     def for_patient(cls, patient) -> "PatientReminderPreferences":
         patient_id = getattr(patient, "pk", patient)
-        found = cls.objects.filter(patient_id=patient_id).first()
-        if found is not None:
-            return found
-        try:
-            with transaction.atomic():
-                return cls.objects.create(patient_id=patient_id)
-        except IntegrityError:
-            return cls.objects.get(patient_id=patient_id)
+        return cls.objects.get_or_create(patient_id=patient_id)[0]  # safe against a create race
 
     def is_undeliverable(self, channel: str, destination: str) -> bool:
         flag = self.undeliverable.get(channel)

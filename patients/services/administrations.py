@@ -14,7 +14,6 @@ from .schedule import enrollment_replan
 FUTURE_TOLERANCE = timedelta(minutes=5)
 #: A dose more than this many times the planned one is refused as a likely unit mistake.
 MAX_DOSE_FACTOR = 2
-ALLOWED_ROUTES = {"IM": ("IM",), "SC": ("SC",), "oral": ("oral",)}
 
 
 class IdempotencyConflict(InvalidInput):
@@ -50,7 +49,7 @@ def _clean_given(event, dose_mg, route, site, lot_number) -> dict:
         errors["route"] = "is required for a given injection"
     elif route.upper() == "IV" and event.code == "hydroxocobalamin":
         errors["route"] = "hydroxocobalamin is not given IV in these protocols (the IV antidote is a different product)"
-    elif route not in ALLOWED_ROUTES.get(event.route, (event.route,)):
+    elif route != event.route:
         errors["route"] = f"this dose is planned {event.route}; {route!r} does not match"
     if event.setting == "clinic":
         if not site:

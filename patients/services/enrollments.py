@@ -11,7 +11,7 @@ from protocols.products import IRON_PRODUCTS, IRON_SALTS
 
 from ..errors import InvalidInput
 from ..models import Enrollment, EnrollmentStatus, LabResult, Patient
-from .schedule import enrollment_replan, plan_input
+from .schedule import enrollment_plan, enrollment_replan, plan_input
 
 #: A B12 result counts for the folate guard if collected within this many days.
 B12_RESULT_VALID_DAYS = 92
@@ -151,7 +151,7 @@ def enrollment_end_phase(*, actor, enrollment: Enrollment, phase: str, on: date,
     today = enrollment.patient.local_today()
     if on > today:
         raise InvalidInput({"date": "cannot end a phase in the future"})
-    span = next((s for s in enrollment_replan(enrollment).phases if s.slug == phase), None)
+    span = next((s for s in enrollment_plan(enrollment).phases if s.slug == phase), None)
     if span is None or span.start is None:
         raise InvalidInput({"phase": f"the {phase} phase has not started"})
     if on < span.start:

@@ -13,7 +13,6 @@ from datetime import date, datetime, time, timedelta
 from .calendar import ClinicCalendar, add_months, add_period, local_instant, parse_weekdays
 from .definition import PANELS, Monitoring, Phase, ProtocolDefinition
 
-RECORDED = ("given", "missed", "declined")
 #: Baseline results up to this many days before the start date still count as baseline.
 BASELINE_LOOKBACK_DAYS = 28
 #: How long an event key may be: '<phase>#<n>' or '<monitoring key>#<n>'.
