@@ -1,4 +1,6 @@
 from datetime import date
+from functools import cache
+from importlib import resources
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.contrib.auth.models import AbstractUser
@@ -37,6 +39,33 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"{value!r} is not an IANA time zone (e.g. Europe/London)")
 
 
+def validate_country(value: str) -> None:
+    from patients.phones import region_is_supported
+
+    if not region_is_supported(value):
+        raise ValidationError(f"{value!r} is not a two-letter country code (ISO 3166, e.g. GB)")
+
+
+@cache
+def _zone_countries() -> dict[str, str]:
+    """IANA zone -> the country it belongs to, from the tz database's zone.tab (tzdata package)."""
+    countries = {}
+    try:
+        table = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        return countries
+    for line in table.splitlines():
+        if line and not line.startswith("#"):
+            code, _coordinates, zone, *_ = line.split("\t")
+            countries[zone] = code
+    return countries
+
+
+def country_for_timezone(zone: str, default: str = "GB") -> str:
+    """The country of an IANA zone (Europe/Warsaw -> PL); `default` for zones of no one country (UTC)."""
+    return _zone_countries().get(zone, default)
+
+
 def validate_weekdays(value: str) -> None:
     try:
         parse_weekdays(value)
@@ -48,6 +77,10 @@ class Clinic(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
     timezone = models.CharField(max_length=64, default="Europe/London", validators=[validate_timezone])
+    country = models.CharField(
+        max_length=2, default="GB", validators=[validate_country],
+        help_text="ISO 3166 country code: the region of phone numbers typed without +country code",
+    )
     open_days = models.CharField(max_length=40, default="mon,tue,wed,thu,fri", validators=[validate_weekdays])
     injection_days = models.CharField(max_length=40, default="mon,wed,fri", validators=[validate_weekdays])
     planning_horizon_months = models.PositiveSmallIntegerField(default=12)

@@ -3,19 +3,21 @@ from rest_framework.authtoken.models import Token
 
 from protocols.engine import format_weekdays, parse_weekdays
 
-from .models import Clinic, Role, User, validate_timezone
+from .models import Clinic, Role, User, country_for_timezone, validate_timezone
 
 
 @transaction.atomic
 def clinic_create(
-    *, slug: str, name: str, timezone: str, injection_days: str | None = None, open_days: str | None = None
+    *, slug: str, name: str, timezone: str, injection_days: str | None = None, open_days: str | None = None,
+    country: str | None = None,
 ) -> tuple[Clinic, bool]:
     """Create a clinic, or return the existing one with that slug unchanged."""
     existing = Clinic.objects.filter(slug=slug).first()
     if existing is not None:
         return existing, False
     validate_timezone(timezone)
-    clinic = Clinic(slug=slug, name=name, timezone=timezone)
+    clinic = Clinic(slug=slug, name=name, timezone=timezone,
+                    country=(country or country_for_timezone(timezone)).strip().upper())
     if injection_days:
         clinic.injection_days = format_weekdays(parse_weekdays(injection_days))
     if open_days:

@@ -7,6 +7,7 @@ from django import forms
 from patients.errors import InvalidInput
 from patients.lab_codes import TESTS
 from patients.models import InjectionSite
+from patients.phones import MAX_INPUT_LENGTH as MAX_PHONE_INPUT
 
 
 def apply_errors(form: forms.Form, exc: InvalidInput, rename: dict[str, str] | None = None) -> None:
@@ -118,7 +119,8 @@ class PatientForm(forms.Form):
     sex = forms.ChoiceField(label="Sex", choices=[("female", "Female"), ("male", "Male"), ("other", "Other"),
                                                    ("unknown", "Unknown")])
     pregnant = forms.BooleanField(label="Pregnant", required=False)
-    phone = forms.CharField(label="Mobile phone (E.164, e.g. +447700900123)", max_length=20, required=False)
+    phone = forms.CharField(label="Mobile phone", max_length=MAX_PHONE_INPUT, required=False,
+                            help_text="As you would dial it (07700 900123) or with the country code (+44 7700 900123)")
     email = forms.EmailField(label="Email", required=False)
     preferred_dose_time = forms.TimeField(label="Preferred time for oral doses", initial="08:00",
                                           widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))

@@ -28,6 +28,10 @@ class LabTest:
     low: Decimal  # values <= low (or < low when low_inclusive) are refused as implausible
     high: Decimal
     low_inclusive: bool = False
+    #: Possible but far more likely a unit mistake (PROTOCOLS.md section 3, "values that need
+    #: confirming"): filed only when the person filing them confirms. In the canonical unit.
+    confirm_below: Decimal | None = None
+    confirm_above: Decimal | None = None
 
 
 def _d(value: str) -> Decimal:
@@ -38,11 +42,14 @@ TESTS: dict[str, LabTest] = {
     t.code: t
     for t in [
         LabTest("hb", "718-7", "Haemoglobin", "g/L",
-                {"g/dL": (_d("10"), "718-7"), "mmol/L": (_d("16.11"), "59260-0")}, _d("0"), _d("250")),
+                {"g/dL": (_d("10"), "718-7"), "mmol/L": (_d("16.11"), "59260-0")}, _d("0"), _d("250"),
+                confirm_below=_d("30")),
         LabTest("mcv", "787-2", "Mean cell volume", "fL", {}, _d("0"), _d("200")),
-        LabTest("ferritin", "2276-4", "Ferritin", "ug/L", {"ng/mL": (_d("1"), "2276-4")}, _d("0"), _d("100000"), True),
+        LabTest("ferritin", "2276-4", "Ferritin", "ug/L", {"ng/mL": (_d("1"), "2276-4")}, _d("0"), _d("100000"), True,
+                confirm_above=_d("5000")),
         LabTest("b12", "2132-9", "Vitamin B12", "ng/L",
-                {"pg/mL": (_d("1"), "2132-9"), "pmol/L": (_d("1.3554"), "14685-2")}, _d("0"), _d("100000"), True),
+                {"pg/mL": (_d("1"), "2132-9"), "pmol/L": (_d("1.3554"), "14685-2")}, _d("0"), _d("100000"), True,
+                confirm_above=_d("5000")),
         LabTest("folate", "2284-8", "Folate", "ug/L",
                 {"ng/mL": (_d("1"), "2284-8"), "nmol/L": (_d("0.4413"), "2284-8")}, _d("0"), _d("1000"), True),
         LabTest("crp", "1988-5", "C-reactive protein", "mg/L", {}, _d("0"), _d("1000"), True),
@@ -109,3 +116,37 @@ def normalize(test: str, value, unit: str) -> NormalizedResult:
         bound = f"{'at least' if lab.low_inclusive else 'above'} {lab.low} and at most {lab.high} {lab.unit}"
         raise LabInputError("value", f"{code} {amount} {matched} is not plausible: it must be {bound}")
     return NormalizedResult(code, loinc, amount, matched, normalized, lab.unit)
+
+
+@dataclass(frozen=True)
+class UnusualValue:
+    """Why a plausible value needs confirming, and the unit that was probably meant."""
+
+    message: str
+    suggested_unit: str | None = None
+
+
+def _plain(number: Decimal) -> str:
+    return f"{number.normalize():f}"
+
+
+def unusual_value(result: NormalizedResult) -> UnusualValue | None:
+    """None when the value is ordinary; otherwise what to ask the person filing it."""
+    lab = TESTS[result.code]
+    shown = f"{lab.name} {_plain(result.value)} {result.unit}"
+    if result.unit != lab.unit:
+        shown += f" ({_plain(result.normalized_value)} {lab.unit})"
+    if lab.confirm_below is not None and result.normalized_value < lab.confirm_below:
+        limit = f"{_plain(lab.confirm_below)} {lab.unit}"
+        if result.code == "hb" and result.unit == "g/L":
+            meant = _plain(result.value * 10)
+            return UnusualValue(f"{shown} is below {limit}: did you mean {_plain(result.value)} g/dL ({meant} g/L)?",
+                                "g/dL")
+        return UnusualValue(f"{shown} is below {limit}: check the value and its unit")
+    if lab.confirm_above is not None and result.normalized_value > lab.confirm_above:
+        limit = f"{lab.confirm_above:,f} {lab.unit}"
+        if result.code == "b12":
+            return UnusualValue(f"{shown} is above {limit}: did you mean pg/mL or pmol/L? Check the value and its "
+                                "unit")
+        return UnusualValue(f"{shown} is above {limit}: check the value and its unit (ug/L and ng/mL are the same)")
+    return None

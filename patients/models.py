@@ -9,6 +9,8 @@ from simple_history.models import HistoricalRecords
 
 from clinics.models import validate_timezone
 
+from .phones import PhoneKind
+
 
 class Sex(models.TextChoices):
     FEMALE = "female"
@@ -28,6 +30,8 @@ class Patient(models.Model):
     timezone = models.CharField(max_length=64, validators=[validate_timezone])
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +447700900123")
+    #: What the phone number is, from libphonenumber's metadata: texts are not sent to landlines.
+    phone_kind = models.CharField(max_length=10, blank=True, choices=PhoneKind.CHOICES)
     preferred_dose_time = models.TimeField(default=time(8, 0))
     reminders_opt_in = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -280,6 +284,8 @@ class LabResult(ClinicalRecord):
     normalized_value = models.DecimalField(max_digits=14, decimal_places=3)
     normalized_unit = models.CharField(max_length=20)
     collected_at = models.DateTimeField()
+    #: The value was far more likely a unit mistake and the person filing it confirmed it as it is.
+    confirmed_unusual = models.BooleanField(default=False)
 
     history = HistoricalRecords()
 

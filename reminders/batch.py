@@ -16,7 +16,7 @@ from .models import (
     ReminderKind,
     ReminderStatus,
 )
-from .services.planning import NO_EMAIL, NO_PHONE, REFUSED, channel_blocks, contact_for, event_slots, rules_for
+from .services.planning import channel_blocks, contact_for, event_slots, is_contact_problem, rules_for
 
 #: A patient reminder found this long after its moment is expired, not sent late.
 LATE_GRACE = timedelta(minutes=30)
@@ -81,8 +81,7 @@ class Batch:
         clinic_settings = self.clinic_settings(row.clinic_id)
         why_not = channel_blocks(patient, clinic_settings, prefs, self.opted_out.get(patient.pk, set()))[row.channel]
         if why_not:
-            contact_problem = why_not in (NO_EMAIL, NO_PHONE) or why_not.endswith(REFUSED)
-            return Verdict(ReminderStatus.SKIPPED if contact_problem else ReminderStatus.CANCELLED, why_not)
+            return Verdict(ReminderStatus.SKIPPED if is_contact_problem(why_not) else ReminderStatus.CANCELLED, why_not)
         if now > row.send_at + LATE_GRACE:
             late = int((now - row.send_at).total_seconds() // 60)
             return Verdict(ReminderStatus.EXPIRED, f"its moment passed {late} minutes before it could be sent")

@@ -5,6 +5,7 @@ from rest_framework.authtoken.models import Token
 
 from clinics.models import Clinic, Role, User
 from patients.models import Patient
+from patients.phones import phone_normalize
 
 
 class ClinicFactory(factory.django.DjangoModelFactory):
@@ -47,4 +48,5 @@ class PatientFactory(factory.django.DjangoModelFactory):
     timezone = factory.LazyAttribute(lambda o: o.clinic.timezone)
     email = factory.LazyAttribute(lambda o: f"{o.mrn.lower()}@example.org")
     phone = "+447700900123"
+    phone_kind = factory.LazyAttribute(lambda o: phone_normalize(o.phone, o.clinic.country).kind if o.phone else "")
     preferred_dose_time = time(8, 0)  # the model default is the string "08:00" until the row is re-read

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from config.fields import AwareDateTimeField, StrictDateField
 
 from ..models import Administration, Enrollment, LabResult, Patient, ScheduledEvent, Sex
+from ..phones import MAX_INPUT_LENGTH as MAX_PHONE_INPUT
 
 
 class PatientSerializer(serializers.ModelSerializer):
@@ -12,12 +13,14 @@ class PatientSerializer(serializers.ModelSerializer):
     sex = serializers.ChoiceField(choices=Sex.choices)
     timezone = serializers.CharField(required=False)
     preferred_dose_time = serializers.TimeField(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], required=False)
+    #: As staff type it ("07700 900123", "+44 7700 900123"); stored in E.164 form.
+    phone = serializers.CharField(max_length=MAX_PHONE_INPUT, allow_blank=True, required=False)
 
     class Meta:
         model = Patient
         fields = ["id", "mrn", "given_name", "family_name", "date_of_birth", "sex", "pregnant", "timezone", "email",
-                  "phone", "preferred_dose_time", "reminders_opt_in", "created_at"]
-        read_only_fields = ["id", "created_at"]
+                  "phone", "phone_kind", "preferred_dose_time", "reminders_opt_in", "created_at"]
+        read_only_fields = ["id", "created_at", "phone_kind"]
 
     def validate_timezone(self, value):
         if value not in available_timezones():
@@ -117,7 +120,8 @@ class LabResultSerializer(serializers.ModelSerializer):
     class Meta:
         model = LabResult
         fields = ["id", "patient", "test", "code", "loinc", "value", "unit", "normalized_value", "normalized_unit",
-                  "collected_at", "recorded_by", "created_at", "entered_in_error", "error_reason", "error_at"]
+                  "collected_at", "confirmed_unusual", "recorded_by", "created_at", "entered_in_error", "error_reason",
+                  "error_at"]
         read_only_fields = fields
 
 
@@ -127,6 +131,8 @@ class LabResultCreateSerializer(serializers.Serializer):
     value = serializers.CharField()
     unit = serializers.CharField()
     collected_at = AwareDateTimeField()
+    #: File a value that looks like a unit mistake (Hb 10.2 g/L) as it is.
+    confirm_unusual = serializers.BooleanField(required=False, default=False)
 
     def to_internal_value(self, data):
         if isinstance(data, dict) and isinstance(data.get("value"), bool):

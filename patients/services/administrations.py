@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -7,11 +7,10 @@ from django.utils import timezone
 from ..errors import InvalidInput
 from ..models import Administration, EventKind, EventStatus, InjectionSite, Outcome, ScheduledEvent, Source
 from ..signals import clinical_record_changed
+from .bounds import FUTURE_TOLERANCE
 from .records import record_mark_entered_in_error
 from .schedule import enrollment_replan
 
-#: Clock skew tolerated between a device and the server before a time counts as "in the future".
-FUTURE_TOLERANCE = timedelta(minutes=5)
 #: A dose more than this many times the planned one is refused as a likely unit mistake.
 MAX_DOSE_FACTOR = 2
 

@@ -1,13 +1,11 @@
-import re
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ..errors import InvalidInput
 from ..models import Patient
+from ..phones import PhoneError, phone_normalize
 from .schedule import enrollment_replan
 
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 #: Fields the plan depends on (local times, the Hb threshold); other edits need no re-plan.
 PLANNING_FIELDS = frozenset({"timezone", "preferred_dose_time", "sex", "pregnant"})
 EDITABLE = ("given_name", "family_name", "email", "phone", "timezone", "preferred_dose_time",
@@ -16,8 +14,16 @@ EDITABLE = ("given_name", "family_name", "email", "phone", "timezone", "preferre
 
 def _validate(patient: Patient) -> None:
     errors = {}
-    if patient.phone and not E164.match(patient.phone):
-        errors["phone"] = "must be in E.164 form, e.g. +447700900123"
+    patient.phone = (patient.phone or "").strip()
+    if patient.phone:
+        try:
+            phone = phone_normalize(patient.phone, patient.clinic.country)
+        except PhoneError as exc:
+            errors["phone"] = str(exc)
+        else:
+            patient.phone, patient.phone_kind = phone.e164, phone.kind
+    else:
+        patient.phone_kind = ""
     try:
         patient.full_clean(exclude=["clinic"], validate_unique=False)
     except ValidationError as exc:

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from patients.models import Enrollment, EnrollmentStatus, EventKind, EventStatus, Patient, ScheduledEvent
+from patients.phones import PhoneKind
 
 from ..models import (
     REVIVABLE_STATUSES,
@@ -30,6 +31,12 @@ REMINDERS_OFF = "the patient does not want reminders"
 NO_EMAIL = "no email address"
 NO_PHONE = "no mobile number"
 REFUSED = "was refused by the provider; check the contact details"
+NOT_A_MOBILE = "the phone number is a landline: it cannot receive texts"
+
+
+def is_contact_problem(why_not: str) -> bool:
+    """A reason that means the patient's contact details need checking (skipped, not cancelled)."""
+    return why_not in (NO_EMAIL, NO_PHONE, NOT_A_MOBILE) or why_not.endswith(REFUSED)
 
 
 def contact_for(patient: Patient, channel: str) -> str:
@@ -55,6 +62,8 @@ def channel_blocks(patient: Patient, clinic_settings: ClinicReminderSettings, pr
             blocks[channel] = f"the patient opted out of {channel}"
         elif not contact:
             blocks[channel] = NO_EMAIL if channel == "email" else NO_PHONE
+        elif channel == "sms" and patient.phone_kind == PhoneKind.LANDLINE:
+            blocks[channel] = NOT_A_MOBILE
         elif prefs.is_undeliverable(channel, contact):
             blocks[channel] = f"{contact} {REFUSED}"
         else:

@@ -60,7 +60,8 @@ def test_a_named_iron_product_sets_the_dose(as_cara, patient):
     ({"date_of_birth": "1990-02-29"}, "date_of_birth"),
     ({"sex": "f"}, "sex"),
     ({"timezone": "Mars/Olympus"}, "timezone"),
-    ({"phone": "07700 900123"}, "phone"),
+    ({"phone": "0770 090"}, "phone"),
+    ({"phone": "+44 7700 900123 " + "9" * 40}, "phone"),
     ({"preferred_dose_time": "25:00"}, "preferred_dose_time"),
     ({"mrn": "R0001"}, "mrn"),
 ])

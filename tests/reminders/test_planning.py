@@ -239,3 +239,24 @@ def test_in_new_york_the_evening_before_stays_18_00_local_across_the_dst_change(
     sms = {r.about_date: r.send_at for r in pending(patient, kind="appointment", channel="sms")}
     assert sms[date(2026, 3, 6)] == datetime(2026, 3, 5, 23, 0, tzinfo=UTC)  # Thu 18:00 EST (UTC-5)
     assert sms[date(2026, 3, 9)] == datetime(2026, 3, 8, 22, 0, tzinfo=UTC)  # Sun 8 March: 18:00 EDT (UTC-4)
+
+
+@time_machine.travel("2026-03-01 06:00Z", tick=False)
+def test_a_landline_gets_no_texts_but_its_email_reminders_go_on(patient, enroll, cara):
+    patient_update(actor=cara, patient=patient, phone="020 7946 0018")
+    enroll(patient, "iron-oral-daily", date(2026, 3, 1))
+    assert pending(patient, kind=ReminderKind.DOSE, channel="email").exists()
+    assert not pending(patient, channel="sms").exists()
+
+
+@time_machine.travel("2026-03-01 06:00Z", tick=False)
+def test_a_text_due_when_the_number_became_a_landline_is_skipped_as_a_contact_problem(patient, enroll, cara):
+    from reminders.outbox import send_due_reminders
+
+    enroll(patient, "iron-oral-daily", date(2026, 3, 1))
+    row = pending(patient, kind=ReminderKind.DOSE, channel="sms").order_by("send_at").first()
+    type(patient).objects.filter(pk=patient.pk).update(phone_kind="landline")  # as if classified after planning
+    with time_machine.travel(row.send_at, tick=False):
+        send_due_reminders()
+    row.refresh_from_db()
+    assert (row.status, row.status_reason) == (ReminderStatus.SKIPPED, "the phone number is a landline: it cannot receive texts")

@@ -13,6 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--timezone", required=True, help="IANA time zone, e.g. Europe/London")
         parser.add_argument("--injection-days", help="e.g. mon,wed,fri (default)")
         parser.add_argument("--open-days", help="e.g. mon,tue,wed,thu,fri (default)")
+        parser.add_argument("--country", help="ISO 3166 code for national phone numbers (default: the time zone's)")
 
     def handle(self, *args, **opts):
         try:
@@ -22,6 +23,7 @@ class Command(BaseCommand):
                 timezone=opts["timezone"],
                 injection_days=opts["injection_days"],
                 open_days=opts["open_days"],
+                country=opts["country"],
             )
         except (ValidationError, ValueError) as exc:
             raise CommandError("; ".join(getattr(exc, "messages", [str(exc)]))) from None
