@@ -96,7 +96,7 @@ class DatabaseCollector:
         yield alerts
         ages = GaugeMetricFamily("clinic_heartbeat_age_seconds",
                                  "Seconds since each heartbeat (sweeps' last success, beat's start)",
-                                 labels=("name",))
+                                 labels=("heartbeat",))
         for name, at in sorted(heartbeats.heartbeats().items()):
             ages.add_metric([name], max((now - at).total_seconds(), 0.0))
         yield ages

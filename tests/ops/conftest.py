@@ -28,3 +28,33 @@ def swept():
         if alerts:
             assert alerts_sweep.apply().successful()
     return sweep
+
+
+# The reminders' cast and backends: a clinic planning two months ahead, texts recorded in memory.
+from tests.reminders.conftest import builtin_protocols, clinic, enroll, reminder_settings, texts  # noqa: E402, F401
+
+
+@pytest.fixture(autouse=True)
+def uncached_metrics(settings):
+    settings.METRICS_DB_CACHE_SECONDS = 0  # tests travel in time; the cache counts real seconds
+
+
+def parse_metrics(text: str) -> dict:
+    """{(sample name, frozenset of labels): value}"""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {(s.name, frozenset(s.labels.items())): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}
+
+
+@pytest.fixture
+def scrape(client):
+    def scrape(**headers) -> dict:
+        response = client.get("/metrics/", **headers)
+        assert response.status_code == 200, response.content
+        return parse_metrics(response.content.decode())
+    return scrape
+
+
+def sample(samples: dict, name: str, **labels) -> float | None:
+    return samples.get((name, frozenset(labels.items())))
