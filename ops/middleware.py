@@ -10,6 +10,7 @@
 """
 
 import logging
+import re
 import time
 
 from . import logcontext
@@ -18,6 +19,8 @@ from .metrics import observe_request
 from .metrics.views import metrics_view
 
 logger = logging.getLogger("ops.requests")
+
+_REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 
 ENDPOINTS = {"/health/": health_view, "/health/live/": live_view, "/metrics/": metrics_view}
 
@@ -34,10 +37,12 @@ class OpsEndpointsMiddleware:
 
 
 def _view_name(request) -> tuple[str, str]:
+    """The view's name and its URL pattern ("patients/<pk>/"): never the path itself, which may hold tokens."""
     match = getattr(request, "resolver_match", None)
     if match is None:
         return "<unmatched>", ""
-    return match.view_name or match._func_path, match.route or ""
+    route = _REGEX_GROUP.sub(r"<\1>", match.route or "").replace("^", "").replace("$", "")
+    return match.view_name or match._func_path, route
 
 
 class RequestLogMiddleware:
