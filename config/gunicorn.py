@@ -16,3 +16,5 @@ graceful_timeout = 30
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = None
 logconfig_dict = logging_config(fmt=os.environ.get("LOG_FORMAT", "json"), level=os.environ.get("LOG_LEVEL", "INFO"))
+# gunicorn's own lines (start, workers booting, timeouts) in the same format, once.
+logconfig_dict["loggers"]["gunicorn.error"] = {"handlers": ["console"], "propagate": False, "level": "INFO"}
