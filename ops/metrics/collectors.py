@@ -2,6 +2,7 @@
 says now (reminders by status and channel, the sweep's lag, open alerts, heartbeat ages) and the
 health checks' verdicts."""
 
+import logging
 import time
 
 from django.conf import settings
@@ -11,6 +12,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 
 from . import shared
 from .definitions import ALL
+
+logger = logging.getLogger(__name__)
 
 _cache: dict[str, tuple[float, object]] = {}
 
@@ -37,6 +40,16 @@ class SharedCollector:
         self.store = store
 
     def collect(self):
+        try:
+            families = list(self._families())
+        except Exception:  # Redis away: the database's metrics still answer, and say it
+            logger.warning("could not read the shared metrics", exc_info=True)
+            families = []
+        yield GaugeMetricFamily("clinic_metrics_shared_up", "1 if the processes' shared counters could be read",
+                                value=1.0 if families else 0.0)
+        yield from families
+
+    def _families(self):
         for metric in ALL:
             name = metric.name.removesuffix("_total")
             if metric.is_histogram:

@@ -122,3 +122,10 @@ def test_processes_sharing_redis_add_up_to_one_total(tmp_path):
         assert total == pytest.approx(4.23)
     finally:
         redis.stop()
+
+
+def test_with_redis_away_the_database_metrics_still_answer(patient, scrape):
+    metrics.reset_store(Store("redis://127.0.0.1:9/0"))  # nothing listens on port 9
+    samples = scrape()
+    assert sample(samples, "clinic_metrics_shared_up") == 0
+    assert sample(samples, "clinic_reminders_oldest_due_seconds") == 0
