@@ -75,6 +75,7 @@ def test_a_deployment_where_beat_never_started_is_failing(client):
 def test_an_unreachable_broker_is_named(client, swept, monkeypatch):
     swept()
     monkeypatch.setitem(app.conf, "broker_url", "redis://127.0.0.1:9/0")  # nothing listens on port 9
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:9/0")  # Celery reads it before its settings
     monkeypatch.setitem(app.conf, "broker_transport_options", {})
     status, body = health(client)
     assert status == 503 and body["failing"] == ["broker"]
