@@ -94,7 +94,7 @@ def init_sentry(*, dsn: str, environment: str, release: str | None = None, trace
         release=release or None,
         integrations=[DjangoIntegration(), CeleryIntegration(),
                       LoggingIntegration(level=logging.INFO, event_level=logging.ERROR)],
-        send_default_pii=False,
+        # send_default_pii stays at its default, off (no user names, IPs, cookies).
         include_local_variables=False,
         include_source_context=True,
         max_request_body_size="never",
