@@ -43,3 +43,27 @@ def staff_create(*, username: str, clinic: Clinic, role: str, password: str | No
         user.save()
     token, _ = Token.objects.get_or_create(user=user)
     return user, token, created
+
+
+@transaction.atomic
+def clinic_admin_create(*, clinic: Clinic, username: str, email: str = "", password: str | None = None
+                        ) -> tuple[User, Token, bool]:
+    """The clinic's administrator (role admin), or the existing user of that name unchanged."""
+    user, token, created = staff_create(username=username, clinic=clinic, role=Role.ADMIN, password=password)
+    if created and email:
+        user.email = email
+        user.save(update_fields=["email"])
+    return user, token, created
+
+
+@transaction.atomic
+def clinic_tokens_rotate(*, clinic: Clinic, usernames: list[str] | None = None) -> list[tuple[User, Token]]:
+    """Replace the API tokens of the clinic's staff (all, or those named): the old ones stop working at once."""
+    staff = User.objects.filter(clinic=clinic).order_by("username").select_for_update()
+    if usernames:
+        staff = staff.filter(username__in=usernames)
+    rotated = []
+    for user in staff:
+        Token.objects.filter(user=user).delete()
+        rotated.append((user, Token.objects.create(user=user)))
+    return rotated

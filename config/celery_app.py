@@ -1,12 +1,23 @@
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("clinic")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def configure_logging(**kwargs) -> None:
+    """Workers and beat log like the web (settings.LOGGING: JSON in production), not Celery's own way."""
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
 
 
 #: The reminders sweep runs every minute (tests of the real worker and beat set it shorter).

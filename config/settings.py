@@ -57,9 +57,13 @@ INSTALLED_APPS = [
     "alerts",
     "reminders",
     "dashboard",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # Operations: /health/, /health/live/ and /metrics/ answered first; then the request id and log line.
+    "ops.middleware.OpsEndpointsMiddleware",
+    "ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -219,12 +223,39 @@ if PRODUCTION and not PUBLIC_BASE_URL:
 if PRODUCTION and REMINDERS_SMS_BACKEND == "twilio" and not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN):
     raise ImproperlyConfigured("SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-}
+# --- Operations: logging -------------------------------------------------------------------------
+# JSON lines in production, readable text in development (LOG_FORMAT overrides); see docs/operations.md.
+from ops.logconfig import logging_config  # noqa: E402  (stdlib only; no Django needed)
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "text")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
+
+# --- Operations: error reports (Sentry) ---------------------------------------------------------------
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from ops.sentry import init_sentry  # noqa: E402
+
+    init_sentry(dsn=SENTRY_DSN, environment=os.environ.get("SENTRY_ENVIRONMENT", os.environ.get("DJANGO_ENV", "development")),
+                release=os.environ.get("SENTRY_RELEASE"),
+                traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")))
+
+# --- Operations: health and metrics -------------------------------------------------------------------
+#: /health/ fails when the reminder sweep (every minute) or the alert sweep (hourly) last succeeded
+#: longer ago than this (counted from the beat's start if that is later).
+HEALTH_REMINDERS_SWEEP_MAX_AGE_SECONDS = int(os.environ.get("HEALTH_REMINDERS_SWEEP_MAX_AGE_SECONDS", "180"))
+HEALTH_ALERTS_SWEEP_MAX_AGE_SECONDS = int(os.environ.get("HEALTH_ALERTS_SWEEP_MAX_AGE_SECONDS", str(2 * 3600)))
+HEALTH_BROKER_TIMEOUT_SECONDS = float(os.environ.get("HEALTH_BROKER_TIMEOUT_SECONDS", "3"))
+#: Touched by Celery beat each time it queues the reminder sweep (the beat container's healthcheck).
+BEAT_HEARTBEAT_FILE = os.environ.get("BEAT_HEARTBEAT_FILE", str(VAR_DIR / "beat-heartbeat"))
+#: /metrics/ needs "Authorization: Bearer <METRICS_TOKEN>"; without a token it is open in
+#: development and closed in production.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+#: Where every process adds up its counters (default: the broker, when it is Redis); none: per process.
+METRICS_REDIS_URL = os.environ.get(
+    "METRICS_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "")
+METRICS_REDIS_PREFIX = os.environ.get("METRICS_REDIS_PREFIX", "clinic:metrics:")
+#: Counting reminders by status is done at most this often (seconds); the sweep's lag is always fresh.
+METRICS_DB_CACHE_SECONDS = int(os.environ.get("METRICS_DB_CACHE_SECONDS", "30"))
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)

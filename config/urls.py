@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -25,10 +24,6 @@ router.register("lab-results", LabResultViewSet, basename="lab-result")
 router.register("alerts", AlertViewSet, basename="alert")
 
 
-def health(request):
-    return JsonResponse({"status": "ok"})
-
-
 urlpatterns = [
     path("api/v1/patients/<int:pk>/reminders/", PatientRemindersView.as_view(), name="patient-reminders"),
     path("api/v1/", include("reminders.api_urls")),
@@ -37,6 +32,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
-    path("health/", health, name="health"),
     path("", include("dashboard.urls")),
 ]

@@ -20,6 +20,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ops.metrics import timed_sender
+
 from .batch import Batch, Verdict
 from .channels import PermanentError, Sender, TransientError, sender_for
 from .models import LIVE_STATUSES, Reminder, ReminderStatus
@@ -189,7 +191,7 @@ def deliver(token: uuid.UUID, ids: list[int]) -> Counter:
                     continue
                 message = batch.message(row)
                 if row.channel not in senders:
-                    senders[row.channel] = sender_for(row.channel)
+                    senders[row.channel] = timed_sender(sender_for(row.channel), row.channel)
                     senders[row.channel].open()
                 outcomes.record_sent(row, senders[row.channel].send(message), message.to)
                 failures_in_a_row[row.channel] = 0
