@@ -8,7 +8,8 @@ from .models import Clinic, Role, User, validate_timezone
 
 @transaction.atomic
 def clinic_create(
-    *, slug: str, name: str, timezone: str, injection_days: str | None = None, open_days: str | None = None
+    *, slug: str, name: str, timezone: str, injection_days: str | None = None, open_days: str | None = None,
+    language: str | None = None,
 ) -> tuple[Clinic, bool]:
     """Create a clinic, or return the existing one with that slug unchanged."""
     existing = Clinic.objects.filter(slug=slug).first()
@@ -20,6 +21,8 @@ def clinic_create(
         clinic.injection_days = format_weekdays(parse_weekdays(injection_days))
     if open_days:
         clinic.open_days = format_weekdays(parse_weekdays(open_days))
+    if language:
+        clinic.language = language
     clinic.full_clean()
     clinic.save()
     return clinic, True

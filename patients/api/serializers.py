@@ -2,6 +2,7 @@ from zoneinfo import available_timezones
 
 from rest_framework import serializers
 
+from clinics.languages import language_choices, language_codes
 from config.fields import AwareDateTimeField, StrictDateField
 
 from ..models import Administration, Enrollment, LabResult, Patient, ScheduledEvent, Sex
@@ -12,11 +13,17 @@ class PatientSerializer(serializers.ModelSerializer):
     sex = serializers.ChoiceField(choices=Sex.choices)
     timezone = serializers.CharField(required=False)
     preferred_dose_time = serializers.TimeField(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], required=False)
+    language = serializers.ChoiceField(
+        choices=language_choices(), allow_blank=True, required=False,
+        help_text="The language of the patient's reminders and pages; blank: the clinic's",
+        error_messages={"invalid_choice": "{input!r} is not an offered language; use one of "
+                                          f"{', '.join(language_codes())}, or blank for the clinic's"},
+    )
 
     class Meta:
         model = Patient
         fields = ["id", "mrn", "given_name", "family_name", "date_of_birth", "sex", "pregnant", "timezone", "email",
-                  "phone", "preferred_dose_time", "reminders_opt_in", "created_at"]
+                  "phone", "preferred_dose_time", "reminders_opt_in", "language", "created_at"]
         read_only_fields = ["id", "created_at"]
 
     def validate_timezone(self, value):

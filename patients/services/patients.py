@@ -11,7 +11,7 @@ E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 #: Fields the plan depends on (local times, the Hb threshold); other edits need no re-plan.
 PLANNING_FIELDS = frozenset({"timezone", "preferred_dose_time", "sex", "pregnant"})
 EDITABLE = ("given_name", "family_name", "email", "phone", "timezone", "preferred_dose_time",
-            "reminders_opt_in", "pregnant")
+            "reminders_opt_in", "pregnant", "language")
 
 
 def _validate(patient: Patient) -> None:
