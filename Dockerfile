@@ -4,7 +4,8 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-RUN DJANGO_ENV=development python manage.py collectstatic --no-input -v 0
+RUN DJANGO_ENV=development python manage.py compile_translations -v 0 \
+ && DJANGO_ENV=development python manage.py collectstatic --no-input -v 0
 RUN useradd --create-home app && mkdir -p /app/var && chown -R app /app/var
 USER app
 EXPOSE 8000
