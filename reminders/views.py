@@ -61,14 +61,15 @@ def taken(request, token: str):
         reminder_id = taken_reminder_id(token)
     except signing.SignatureExpired:
         reminder = _reminder(taken_reminder_id(token, max_age=None))
-        with in_language(patient_language(reminder.patient, reminder.clinic) if reminder else _browser_language(request)):
+        known = reminder is not None and reminder.patient is not None
+        with in_language(patient_language(reminder.patient, reminder.clinic) if known else _browser_language(request)):
             return _page(request, _("This link has expired"),
                          _("Links to confirm a dose work for a day. Please tell the clinic at your next visit."), 410)
     except signing.BadSignature:
         return _link_not_valid(request)
     reminder = _reminder(reminder_id)
-    if reminder is None:
-        raise Http404("no such reminder")
+    if reminder is None or reminder.patient is None:  # e.g. the patient's records were removed
+        return _link_not_valid(request)
     with in_language(patient_language(reminder.patient, reminder.clinic)):
         return _taken(request, reminder)
 

@@ -86,6 +86,13 @@ def test_a_broken_link_answers_in_the_language_the_browser_asks_for_or_english(c
     assert unknown.status_code == 404 and "This link is not valid" in page_text(unknown)
 
 
+def test_a_taken_link_whose_reminder_is_gone_says_plainly_that_it_is_not_valid(client, db):
+    with at("2026-03-02 08:00Z"):
+        link = path_of(taken_url(987654))
+        page = client.get(link, HTTP_ACCEPT_LANGUAGE="pl")
+    assert page.status_code == 404 and "Ten link jest nieprawidłowy" in page_text(page)
+
+
 @pytest.mark.parametrize(("language", "channel", "question", "done", "back_on"), [
     ("es", "email", "¿Dejar de recibir recordatorios por correo electrónico?", "Se ha dado de baja",
      "Volverá a recibir recordatorios por correo electrónico."),
