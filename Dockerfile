@@ -8,7 +8,8 @@ COPY requirements.txt .
 RUN pip install --require-hashes --no-deps -r requirements.txt
 # .dockerignore keeps .env (secrets), .git, virtualenvs and local data out of the image.
 COPY . .
-RUN DJANGO_ENV=development python manage.py collectstatic --no-input -v 0 \
+RUN DJANGO_ENV=development python manage.py compile_translations -v 0 \
+    && DJANGO_ENV=development python manage.py collectstatic --no-input -v 0 \
     && useradd --create-home --uid 10001 app && mkdir -p /app/var && chown -R app /app/var
 USER app
 EXPOSE 8000

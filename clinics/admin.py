@@ -11,7 +11,7 @@ class ClosedDayInline(admin.TabularInline):
 
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "timezone", "injection_days", "open_days"]
+    list_display = ["name", "slug", "timezone", "language", "injection_days", "open_days"]
     inlines = [ClosedDayInline]
 
 

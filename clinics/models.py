@@ -9,6 +9,8 @@ from django.db import models
 
 from protocols.engine import ClinicCalendar, parse_weekdays
 
+from .languages import DEFAULT_LANGUAGE, language_choices
+
 #: Clinical thresholds a clinic or its laboratory can change (PROTOCOLS.md section 3).
 DEFAULT_THRESHOLDS = {
     "hb_normal_male_g_l": 130,
@@ -87,6 +89,10 @@ class Clinic(models.Model):
     thresholds = models.JSONField(default=dict, blank=True, help_text="Overrides of the default thresholds")
     reminder_details_opt_in = models.BooleanField(
         default=False, help_text="Reminder texts may name the drug or test (off: nothing clinical on a shared phone)"
+    )
+    language = models.CharField(
+        max_length=10, choices=language_choices, default=DEFAULT_LANGUAGE,
+        help_text="The language of messages and pages for patients who have not chosen their own",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -10,6 +10,7 @@ from .models import Clinic, Role, User, country_for_timezone, validate_timezone
 def clinic_create(
     *, slug: str, name: str, timezone: str, injection_days: str | None = None, open_days: str | None = None,
     country: str | None = None,
+    language: str | None = None,
 ) -> tuple[Clinic, bool]:
     """Create a clinic, or return the existing one with that slug unchanged."""
     existing = Clinic.objects.filter(slug=slug).first()
@@ -22,6 +23,8 @@ def clinic_create(
         clinic.injection_days = format_weekdays(parse_weekdays(injection_days))
     if open_days:
         clinic.open_days = format_weekdays(parse_weekdays(open_days))
+    if language:
+        clinic.language = language
     clinic.full_clean()
     clinic.save()
     return clinic, True

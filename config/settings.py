@@ -116,6 +116,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+#: The languages patients are written to in (Patient.language, Clinic.language). Staff pages stay in
+#: English. Their catalogs are locale/<code>/LC_MESSAGES/django.po, compiled by
+#: `manage.py compile_translations` (docs/reminders.md, "Languages").
+LANGUAGES = [("en", "English"), ("es", "Spanish"), ("pl", "Polish")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

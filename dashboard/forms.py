@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django import forms
 
+from clinics.languages import language_choices
 from patients.errors import InvalidInput
 from patients.lab_codes import TESTS
 from patients.models import InjectionSite
@@ -125,3 +126,10 @@ class PatientForm(forms.Form):
     preferred_dose_time = forms.TimeField(label="Preferred time for oral doses", initial="08:00",
                                           widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     reminders_opt_in = forms.BooleanField(label="Send reminders", required=False, initial=True)
+    language = forms.ChoiceField(label="Language of reminders", required=False)
+
+    def __init__(self, *args, clinic=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = dict(language_choices())
+        clinics = f"The clinic's ({names.get(clinic.language, clinic.language)})" if clinic else "The clinic's"
+        self.fields["language"].choices = [("", clinics), *language_choices()]

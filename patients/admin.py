@@ -10,7 +10,7 @@ from .services import administration_mark_entered_in_error, lab_result_mark_ente
 @admin.register(Patient)
 class PatientAdmin(SimpleHistoryAdmin):
     list_display = ["mrn", "family_name", "given_name", "clinic", "date_of_birth", "reminders_opt_in"]
-    list_filter = ["clinic", "sex", "reminders_opt_in"]
+    list_filter = ["clinic", "sex", "reminders_opt_in", "language"]
     search_fields = ["mrn", "family_name", "given_name"]
 
 

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from clinics.languages import language_choices
 from clinics.models import validate_timezone
 
 from .phones import PhoneKind
@@ -34,6 +35,8 @@ class Patient(models.Model):
     phone_kind = models.CharField(max_length=10, blank=True, choices=PhoneKind.CHOICES)
     preferred_dose_time = models.TimeField(default=time(8, 0))
     reminders_opt_in = models.BooleanField(default=True)
+    language = models.CharField(max_length=10, choices=language_choices, blank=True,
+                                help_text="The language of the patient's reminders and pages (blank: the clinic's)")
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -54,6 +57,11 @@ class Patient(models.Model):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def message_language(self) -> str:
+        """The language to write to the patient in: their own, or their clinic's."""
+        return self.language or self.clinic.language
 
     def age_on(self, day: date) -> int:
         dob = self.date_of_birth

@@ -6,4 +6,5 @@ class RemindersConfig(AppConfig):
     verbose_name = "Reminders"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the signal receivers)
+        # Registers the start-up checks, connects the signal receivers and the worker's warm-up.
+        from . import checks, receivers, warmup  # noqa: F401

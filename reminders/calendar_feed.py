@@ -1,15 +1,21 @@
-"""A patient's private calendar feed (iCalendar, RFC 5545) of upcoming doses and blood tests."""
+"""A patient's private calendar feed (iCalendar, RFC 5545) of upcoming doses and blood tests.
+
+Titles and descriptions are in the patient's language and, like the texts, name no drug or test
+unless the clinic opted in.
+"""
 
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from patients.models import EnrollmentStatus, EventKind, EventStatus, Patient, ScheduledEvent
 
-from .messages import TEST_NAMES, _drug, day_label
+from .language import day_label, in_language, patient_language
+from .messages import drug_name, lab_test_names
 
 #: How far ahead the feed reaches (a daily dose is one entry a day).
 FEED_DAYS_AHEAD = 180
@@ -29,7 +35,11 @@ def feed_events(patient: Patient, now: datetime):
 
 
 def patient_calendar(patient: Patient, *, now: datetime | None = None) -> bytes:
-    now = now or timezone.now()
+    with in_language(patient_language(patient)):
+        return _calendar(patient, now or timezone.now())
+
+
+def _calendar(patient: Patient, now: datetime) -> bytes:
     clinic = patient.clinic
     details = clinic.reminder_details_opt_in
     host = urlsplit(settings.PUBLIC_BASE_URL).hostname or "localhost"
@@ -47,25 +57,27 @@ def patient_calendar(patient: Patient, *, now: datetime | None = None) -> bytes:
         entry.add("dtstamp", now)
         entry.add("last-modified", event.updated_at)
         if event.kind == EventKind.DOSE and event.due_at is not None:
-            entry.add("summary", f"Take {_drug(event.code)}" if details else "Today's dose")
+            summary = _("Take %(drug)s") % {"drug": drug_name(event.code)} if details else _("Today's dose")
             entry.add("dtstart", event.due_at)
             entry.add("dtend", event.due_at + DOSE_DURATION)
         else:
+            values = {"clinic": clinic.name, "start": day_label(event.window_start), "end": day_label(event.window_end)}
             if event.kind == EventKind.DOSE:
-                drug = _drug(event.code)
-                summary = f"{drug[:1].upper()}{drug[1:]} at {clinic.name}" if details else f"Appointment at {clinic.name}"
-                entry.add("description", "Your appointment at the clinic.")
+                drug = drug_name(event.code)
+                summary = (_("%(drug)s at %(clinic)s") % {**values, "drug": drug[:1].upper() + drug[1:]} if details
+                           else _("Appointment at %(clinic)s") % values)
+                entry.add("description", _("Your appointment at the clinic."))
             else:
-                tests = ", ".join(TEST_NAMES.get(t, t) for t in (event.tests or [event.code]))
-                summary = f"Blood test ({tests})" if details else "Blood test due"
-                entry.add("description", f"Any day between {day_label(event.window_start)} and "
-                                         f"{day_label(event.window_end)}. Please book it with {clinic.name}.")
-            entry.add("summary", summary)
+                tests = lab_test_names(event.tests or [event.code])
+                summary = _("Blood test (%(tests)s)") % {"tests": tests} if details else _("Blood test due")
+                entry.add("description", _("Any day between %(start)s and %(end)s. Please book it with %(clinic)s.")
+                          % values)
             entry.add("dtstart", event.due_date)
             entry.add("dtend", event.due_date + timedelta(days=1))
             entry.add("transp", "TRANSPARENT")
         if event.provisional:  # depends on something that has not happened yet
-            entry["summary"] = f"{entry['summary']} (to be confirmed)"
+            summary = _("%(title)s (to be confirmed)") % {"title": summary}
             entry.add("status", "TENTATIVE")
+        entry.add("summary", summary)
         calendar.add_component(entry)
     return calendar.to_ical()

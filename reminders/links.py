@@ -33,9 +33,12 @@ def taken_token(reminder_id: int) -> str:
     return signing.dumps(reminder_id, salt=TAKEN_SALT)
 
 
-def taken_reminder_id(token: str) -> int:
-    """The reminder a "taken" link was sent with. signing.SignatureExpired / BadSignature if not valid."""
-    value = signing.loads(token, salt=TAKEN_SALT, max_age=TAKEN_LINK_MAX_AGE)
+def taken_reminder_id(token: str, max_age: timedelta | None = TAKEN_LINK_MAX_AGE) -> int:
+    """The reminder a "taken" link was sent with. signing.SignatureExpired / BadSignature if not valid.
+
+    `max_age=None` reads an expired link (to answer in the patient's language that it expired).
+    """
+    value = signing.loads(token, salt=TAKEN_SALT, max_age=max_age)
     if not isinstance(value, int):
         raise signing.BadSignature("not a reminder id")
     return value

@@ -1,36 +1,57 @@
 """Public pages, no login: the "taken" link, unsubscribe, the SMS webhook, the calendar feed.
 
+The pages speak the patient's language (or, for a link that names nobody, the browser's).
+
 Each is authorised by what is in its URL (a signed token or a secret one) or, for the webhook,
 by the gateway's signature. A link opened by a mail scanner changes nothing: GET only shows a
 button; the change is a POST.
 """
 
 import logging
+from dataclasses import dataclass
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from patients.errors import InvalidInput
+from patients.models import Patient
 
 from . import services
 from .calendar_feed import patient_calendar
 from .channels import sms_backend
+from .language import in_language, patient_language
 from .links import taken_reminder_id, unsubscribe_target
 from .models import Channel, OptOut, PatientReminderPreferences, Reminder
 from .services.public import LinkAlreadyUsed
 
 logger = logging.getLogger(__name__)
 
-CHANNEL_WORDS = {Channel.EMAIL: "emails", Channel.SMS: "text messages", OptOut.ALL: "messages"}
+UNSUBSCRIBE_CHANNELS = (Channel.EMAIL, Channel.SMS, OptOut.ALL)
 
 
 def _page(request, title: str, text: str, status: int = 200, form: dict | None = None) -> HttpResponse:
     return render(request, "reminders/public/page.html", {"title": title, "text": text, "form": form},
                   status=status)
+
+
+def _browser_language(request) -> str:
+    """For a page about nobody we know (a broken link): the language the browser asks for, if offered."""
+    return translation.get_language_from_request(request)
+
+
+def _link_not_valid(request) -> HttpResponse:
+    with in_language(_browser_language(request)):
+        return _page(request, _("This link is not valid"), _("Please check you copied the whole link."), 404)
+
+
+def _already_recorded(request, status: int = 200) -> HttpResponse:
+    return _page(request, _("Already recorded"), _("Thank you, this dose was already recorded."), status)
 
 
 @csrf_exempt
@@ -39,28 +60,67 @@ def taken(request, token: str):
     try:
         reminder_id = taken_reminder_id(token)
     except signing.SignatureExpired:
-        return _page(request, "This link has expired",
-                     "Links to confirm a dose work for a day. Please tell the clinic at your next visit.", 410)
+        reminder = _reminder(taken_reminder_id(token, max_age=None))
+        known = reminder is not None and reminder.patient is not None
+        with in_language(patient_language(reminder.patient, reminder.clinic) if known else _browser_language(request)):
+            return _page(request, _("This link has expired"),
+                         _("Links to confirm a dose work for a day. Please tell the clinic at your next visit."), 410)
     except signing.BadSignature:
-        return _page(request, "This link is not valid", "Please check you copied the whole link.", 404)
-    reminder = Reminder.objects.select_related("clinic").filter(pk=reminder_id).first()
-    if reminder is None:
-        raise Http404("no such reminder")
+        return _link_not_valid(request)
+    reminder = _reminder(reminder_id)
+    if reminder is None or reminder.patient is None:  # e.g. the patient's records were removed
+        return _link_not_valid(request)
+    with in_language(patient_language(reminder.patient, reminder.clinic)):
+        return _taken(request, reminder)
+
+
+def _reminder(reminder_id: int) -> Reminder | None:
+    return Reminder.objects.select_related("clinic", "patient").filter(pk=reminder_id).first()
+
+
+def _taken(request, reminder: Reminder) -> HttpResponse:
+    clinic = {"clinic": reminder.clinic.name}
     if request.method == "GET":
         if reminder.link_used_at is not None:
-            return _page(request, "Already recorded", "Thank you, this dose was already recorded.")
-        return _page(request, "Have you taken today's dose?",
-                     f"Tap the button to let {reminder.clinic.name} know.", form={"button": "Yes, I have taken it"})
+            return _already_recorded(request)
+        return _page(request, _("Have you taken today's dose?"), _("Tap the button to let %(clinic)s know.") % clinic,
+                     form={"button": _("Yes, I have taken it")})
     try:
         services.dose_confirm_taken(reminder_id=reminder.pk)
     except LinkAlreadyUsed:
-        return _page(request, "Already recorded", "Thank you, this dose was already recorded.", 409)
+        return _already_recorded(request, 409)
     except InvalidInput as exc:
         logger.info("a taken link for reminder %s was refused: %s", reminder.pk, exc)
-        return _page(request, "This dose could not be recorded",
-                     f"{reminder.clinic.name} has already recorded this dose, or it is no longer planned. "
-                     f"If something looks wrong, please tell the clinic.", 409)
-    return _page(request, "Thank you", f"Your dose is recorded. {reminder.clinic.name} can see it.")
+        return _page(request, _("This dose could not be recorded"),
+                     _("%(clinic)s has already recorded this dose, or it is no longer planned. "
+                       "If something looks wrong, please tell the clinic.") % clinic, 409)
+    return _page(request, _("Thank you"), _("Your dose is recorded. %(clinic)s can see it.") % clinic)
+
+
+@dataclass(frozen=True)
+class UnsubscribeWords:
+    question: str
+    consequence: str
+    button: str
+    done: str
+    back_on: str
+
+
+def _unsubscribe_words(channel: str) -> UnsubscribeWords:
+    """What the unsubscribe page says about one channel (whole sentences, for the translators)."""
+    if channel == Channel.EMAIL:
+        return UnsubscribeWords(
+            _("Stop reminder emails?"), _("You will get no more reminder emails from the clinic."),
+            _("Stop reminder emails"), _("You will get no more reminder emails. Changed your mind?"),
+            _("You will get reminder emails again."))
+    if channel == Channel.SMS:
+        return UnsubscribeWords(
+            _("Stop reminder text messages?"), _("You will get no more reminder text messages from the clinic."),
+            _("Stop reminder text messages"), _("You will get no more reminder text messages. Changed your mind?"),
+            _("You will get reminder text messages again."))
+    return UnsubscribeWords(
+        _("Stop all reminders?"), _("You will get no more reminders from the clinic."), _("Stop all reminders"),
+        _("You will get no more reminders. Changed your mind?"), _("You will get reminders again."))
 
 
 @csrf_exempt
@@ -70,22 +130,23 @@ def unsubscribe(request, token: str):
     try:
         patient_id, channel = unsubscribe_target(token)
     except signing.BadSignature:
-        return _page(request, "This link is not valid", "Please check you copied the whole link.", 404)
-    if channel not in CHANNEL_WORDS:
-        return _page(request, "This link is not valid", "Please check you copied the whole link.", 404)
-    words = CHANNEL_WORDS[channel]
-    if request.method == "GET":
-        return _page(request, f"Stop reminder {words}?", f"You will get no more reminder {words} from the clinic.",
-                     form={"button": f"Stop reminder {words}"})
-    try:
-        if request.POST.get("action") == "resubscribe":
-            services.resubscribe(patient_id=patient_id, channel=channel)
-            return _page(request, "Reminders are back on", f"You will get reminder {words} again.")
-        services.unsubscribe(patient_id=patient_id, channel=channel)
-    except InvalidInput as exc:
-        return _page(request, "This link is not valid", "; ".join(exc.errors.values()), 404)
-    return _page(request, "You are unsubscribed", f"You will get no more reminder {words}. Changed your mind?",
-                 form={"button": "Turn reminders back on", "action": "resubscribe"})
+        return _link_not_valid(request)
+    patient = Patient.objects.select_related("clinic").filter(pk=patient_id).first()
+    if channel not in UNSUBSCRIBE_CHANNELS or patient is None:
+        return _link_not_valid(request)
+    with in_language(patient_language(patient)):
+        words = _unsubscribe_words(channel)
+        if request.method == "GET":
+            return _page(request, words.question, words.consequence, form={"button": words.button})
+        try:
+            if request.POST.get("action") == "resubscribe":
+                services.resubscribe(patient_id=patient_id, channel=channel)
+                return _page(request, _("Reminders are back on"), words.back_on)
+            services.unsubscribe(patient_id=patient_id, channel=channel)
+        except InvalidInput:
+            return _page(request, _("This link is not valid"), _("Please check you copied the whole link."), 404)
+        return _page(request, _("You are unsubscribed"), words.done,
+                     form={"button": _("Turn reminders back on"), "action": "resubscribe"})
 
 
 @csrf_exempt

@@ -91,7 +91,7 @@ def lab_result_in_error(request, pk):
 @staff_required(*CLINICAL)
 @require_http_methods(["GET", "POST"])
 def patient_new(request):
-    form = PatientForm(request.POST or None)
+    form = PatientForm(request.POST or None, clinic=request.user.clinic)
     if request.method == "POST" and form.is_valid():
         try:
             patient = patient_create(actor=request.user, clinic=request.user.clinic, **form.cleaned_data)

@@ -2,6 +2,7 @@ from zoneinfo import available_timezones
 
 from rest_framework import serializers
 
+from clinics.languages import language_choices, language_codes
 from config.fields import AwareDateTimeField, StrictDateField
 
 from ..models import Administration, Enrollment, LabResult, Patient, ScheduledEvent, Sex
@@ -15,11 +16,17 @@ class PatientSerializer(serializers.ModelSerializer):
     preferred_dose_time = serializers.TimeField(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], required=False)
     #: As staff type it ("07700 900123", "+44 7700 900123"); stored in E.164 form.
     phone = serializers.CharField(max_length=MAX_PHONE_INPUT, allow_blank=True, required=False)
+    language = serializers.ChoiceField(
+        choices=language_choices(), allow_blank=True, required=False,
+        help_text="The language of the patient's reminders and pages; blank: the clinic's",
+        error_messages={"invalid_choice": "{input!r} is not an offered language; use one of "
+                                          f"{', '.join(language_codes())}, or blank for the clinic's"},
+    )
 
     class Meta:
         model = Patient
         fields = ["id", "mrn", "given_name", "family_name", "date_of_birth", "sex", "pregnant", "timezone", "email",
-                  "phone", "phone_kind", "preferred_dose_time", "reminders_opt_in", "created_at"]
+                  "phone", "phone_kind", "preferred_dose_time", "reminders_opt_in", "language", "created_at"]
         read_only_fields = ["id", "created_at", "phone_kind"]
 
     def validate_timezone(self, value):

@@ -9,7 +9,7 @@ from .schedule import enrollment_replan
 #: Fields the plan depends on (local times, the Hb threshold); other edits need no re-plan.
 PLANNING_FIELDS = frozenset({"timezone", "preferred_dose_time", "sex", "pregnant"})
 EDITABLE = ("given_name", "family_name", "email", "phone", "timezone", "preferred_dose_time",
-            "reminders_opt_in", "pregnant")
+            "reminders_opt_in", "pregnant", "language")
 
 
 def _validate(patient: Patient) -> None:

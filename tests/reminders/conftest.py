@@ -68,3 +68,14 @@ def nina_with_email(nina):
 @pytest.fixture
 def second_clinician(clinic):
     return StaffFactory(username="colin", clinic=clinic, role="clinician", email="colin@riverside.test")
+
+
+#: What the SMS length test measured, printed at the end of the run: {language: "2 segments, 294 septets (...)"}.
+SMS_LENGTH_REPORT = pytest.StashKey[dict]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    report = config.stash.get(SMS_LENGTH_REPORT, None)
+    if report:
+        terminalreporter.write_line("Longest patient text per language (at most 2 segments): "
+                                    + "; ".join(f"{lang} {figures}" for lang, figures in report.items()))
