@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "alerts",
     "reminders",
     "dashboard",
+    "interop",
 ]
 
 MIDDLEWARE = [
