@@ -146,7 +146,8 @@ def read_observation(data: dict, *, clinic, where: str = "Observation") -> Recei
 
 def _service_error(exc: InvalidInput, where: str) -> FhirError:
     if isinstance(exc, UnusualLabValue):
-        suggested = f" (probably {exc.suggested_unit})" if exc.suggested_unit else ""
+        suggested = (f" (probably {exc.suggested_unit})" if exc.suggested_unit and exc.suggested_unit not in exc.message
+                     else "")
         text = (f"{where}.valueQuantity: {exc.message}{suggested}. If the value is right, the sender confirms it "
                 f"with an interpretation of LL, HH or AA, or the extension {EXT_CONFIRMED_UNUSUAL} set to true")
         return FhirError(422, [issue("business-rule", text, f"{where}.valueQuantity")])

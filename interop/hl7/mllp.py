@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
-from django.db import close_old_connections
+from django.db import connection
 from hl7.mllp import InvalidBlockError, start_hl7_server
 
 from ..limits import HL7_MAX_MESSAGE_BYTES
 from .ack import Problem, build_ack
 
 logger = logging.getLogger(__name__)
+#: A worker thread's connection idle longer than this is checked before it is used again.
+IDLE_CHECK_SECONDS = 30
 
 
 def _too_big_ack() -> bytes:
@@ -42,6 +46,7 @@ class MllpListener:
         self.connections: set[asyncio.StreamWriter] = set()
         self.in_flight: set[asyncio.Future] = set()
         self.stopping = False
+        self._local = threading.local()
 
     async def start(self) -> int:
         self.server = await start_hl7_server(self._serve, self.host, self.port, limit=HL7_MAX_MESSAGE_BYTES + 3)
@@ -49,11 +54,21 @@ class MllpListener:
         return self.port
 
     def _process(self, block: bytes) -> bytes:
-        close_old_connections()
+        """File one message in a worker thread. The thread keeps its database connection between
+        messages (a new connection per message would cost more than the message); one idle for a
+        while is checked first, and one that failed is dropped so that the next message reconnects."""
+        idle = time.monotonic() - getattr(self._local, "last_used", 0.0)
+        if idle > IDLE_CHECK_SECONDS and connection.connection is not None and not connection.is_usable():
+            connection.close()
         try:
             return self.handle(block).encode("utf-8")
+        except Exception:
+            logger.exception("an HL7 message could not be filed")
+            connection.close()
+            reason = "the message could not be processed (an internal error); send it again later"
+            return build_ack(None, "AR", reason, [Problem("MSH", 1, 0, "207", reason)]).encode()
         finally:
-            close_old_connections()
+            self._local.last_used = time.monotonic()
 
     async def _serve(self, reader, writer) -> None:
         self.connections.add(writer)

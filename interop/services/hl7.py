@@ -50,16 +50,17 @@ class _Outcome:
     problems: list[Problem] = field(default_factory=list)
 
     def summary(self) -> str:
-        parts = [f"{self.filed} result{'s' if self.filed != 1 else ''} filed"]
-        if self.corrected:
-            parts.append(f"{self.corrected} corrected")
-        if self.withdrawn:
-            parts.append(f"{self.withdrawn} withdrawn")
-        if self.repeated:
-            parts.append(f"{self.repeated} already filed")
-        if self.not_final:
-            parts.append(f"{self.not_final} not final (not filed)")
-        return "; ".join(parts)
+        def plural(n: int) -> str:
+            return f"{n} result{'s' if n != 1 else ''}"
+
+        parts = [text for n, text in (
+            (self.filed, f"{plural(self.filed)} filed"),
+            (self.corrected, f"{plural(self.corrected)} corrected (the earlier one marked entered in error)"),
+            (self.withdrawn, f"{plural(self.withdrawn)} withdrawn"),
+            (self.repeated, f"{plural(self.repeated)} already filed"),
+            (self.not_final, f"{plural(self.not_final)} not final (not filed)"),
+        ) if n]
+        return "; ".join(parts) or "no results in the message"
 
 
 def _save(clinic, channel: str, header: Header | None, code: str, reason: str, raw: str, *,
@@ -158,7 +159,9 @@ def _test_for(result: Result, local_codes: list[LocalLabCode]) -> str:
     matches = [m for m in local_codes if m.code == result.code and m.coding_system in (result.code_system, "")]
     if matches:
         return sorted(matches, key=lambda m: m.coding_system == "")[0].test
-    shown = f"{result.code}^{result.code_text}^{result.code_system}".rstrip("^")
+    details = ", ".join(part for part in (result.code_text, result.code_system and f"system {result.code_system}")
+                        if part)
+    shown = f"{result.code} ({details})" if details else result.code
     raise InvalidInput({"test": f"code {shown} is neither a known LOINC code nor one of the clinic's local lab "
                                 "codes (add it under Lab code mappings)"})
 

@@ -10,8 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from patients.errors import InvalidInput
+from patients.lab_codes import TESTS
 from patients.models import Patient, Sex
 from patients.services import patient_create
+from patients.services.labs import UnusualLabValue
 
 from ..csvimport.columns import LAB_COLUMNS, PATIENT_COLUMNS
 from ..csvimport.reader import CsvRejected, read_rows, yes_no
@@ -144,7 +146,7 @@ def _lab_row(actor, clinic, row: RowOutcome, patients: dict[str, Patient]) -> No
     if not filed.created:
         row.status, row.message = "skipped", "already filed (same accession)"
     else:
-        row.message = f"{record.code} {record.normalized_value.normalize():f} {record.normalized_unit}"
+        row.message = f"{TESTS[record.code].name} {record.normalized_value.normalize():f} {record.normalized_unit}"
 
 
 def _run(actor, clinic, kind: str, rows, report: ImportReport) -> None:
@@ -162,6 +164,11 @@ def _run(actor, clinic, kind: str, rows, report: ImportReport) -> None:
                     _patient_row(actor, clinic, row, seen)
                 else:
                     _lab_row(actor, clinic, row, patients)
+        except UnusualLabValue as exc:
+            row.status = "error"
+            row.errors = {"value": f"{exc.message} If the value and unit are right, put yes in the confirm_unusual "
+                                   "column."}
+            row.message = row.errors["value"]
         except InvalidInput as exc:
             row.status = "error"
             row.errors = {k: v for k, v in exc.errors.items() if k != "suggested_unit"}

@@ -51,7 +51,7 @@ def _link(patient: Patient, source: str, key: str) -> ExternalResult | None:
     return link
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def external_result_file(*, actor, patient: Patient, source: str, key: str, test: str, value, unit: str,
                          collected_at: datetime, confirm_unusual: bool = False, correction: bool = False) -> Filed:
     """File a result sent by another system.
@@ -87,7 +87,7 @@ def external_result_file(*, actor, patient: Patient, source: str, key: str, test
     return Filed(record, created=True, replaced=replaced)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def external_result_withdraw(*, actor, patient: Patient, source: str, key: str, reason: str) -> LabResult | None:
     """The sender says a result it sent was wrong (FHIR status entered-in-error, HL7 OBX-11 D or W):
     the result filed under that identifier is marked entered-in-error. None when nothing was filed."""

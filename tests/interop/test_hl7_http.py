@@ -85,7 +85,7 @@ def test_a_redelivered_message_answers_the_same_ack_and_files_nothing_again(as_n
 def test_the_same_result_in_a_new_message_is_not_filed_twice(as_nina, patient):
     post(as_nina, oru(patient.mrn, obx("718-7", "104", "g/L")))
     ack = post(as_nina, oru(patient.mrn, obx("718-7", "104", "g/L")))
-    assert ack["code"] == "AA" and "1 already filed" in ack["text"]
+    assert ack["code"] == "AA" and "1 result already filed" in ack["text"]
     assert LabResult.objects.filter(patient=patient).count() == 1
 
 
@@ -101,7 +101,7 @@ def test_a_different_final_value_under_the_same_order_must_come_as_a_correction(
 def test_a_correction_marks_the_earlier_result_entered_in_error_and_files_the_new_one(as_nina, patient):
     post(as_nina, oru(patient.mrn, obx("718-7", "104", "g/L")))
     ack = post(as_nina, oru(patient.mrn, obx("718-7", "114", "g/L", status="C")))
-    assert ack["code"] == "AA" and "1 corrected" in ack["text"]
+    assert ack["code"] == "AA" and "1 result corrected" in ack["text"]
     old, new = LabResult.objects.filter(patient=patient).order_by("id")
     assert old.entered_in_error and "corrected" in old.error_reason
     assert not new.entered_in_error and float(new.normalized_value) == 114
