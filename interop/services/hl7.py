@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 
 from patients.errors import InvalidInput
+from patients.lab_codes import TESTS
 from patients.models import Patient
 from patients.services.labs import UnusualLabValue
 
@@ -145,7 +146,12 @@ def _problems(result: Result, exc: InvalidInput) -> list[Problem]:
         reason = (f"{exc.message} (the laboratory confirms a value like this by flagging it LL, HH or AA in "
                   "OBX-8)")
         return [Problem("OBX", result.position, 5, "207", reason)]
-    code = "205" if isinstance(exc, IdentifierConflict) else "207"
+    if isinstance(exc, IdentifierConflict) and exc.filed is not None:
+        filed = exc.filed
+        reason = (f"this order's {TESTS[filed.code].name} was already filed as {filed.value.normalize():f} "
+                  f"{filed.unit}; send a correction (OBX-11 = C) to replace it")
+        return [Problem("OBX", result.position, 11, "205", reason)]
+    code = "207"
     return [Problem("OBX", result.position, OBX_FIELD.get(name, 0), "103" if name in ("test", "unit") else code,
                     f"OBX-{OBX_FIELD[name]} {message}" if name in OBX_FIELD else message)
             for name, message in exc.errors.items() if name != "suggested_unit"]

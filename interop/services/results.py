@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db import transaction
 
 from patients.errors import InvalidInput
-from patients.lab_codes import LabInputError, normalize
+from patients.lab_codes import TESTS, LabInputError, normalize
 from patients.models import LabResult, Patient
 from patients.services import lab_result_mark_entered_in_error, lab_result_record
 
@@ -20,6 +20,10 @@ from ..models import ExternalResult
 
 class IdentifierConflict(InvalidInput):
     """The identifier was already used for a different result (a correction must say it is one)."""
+
+    def __init__(self, errors, filed: LabResult | None = None):
+        super().__init__(errors)
+        self.filed = filed
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,8 @@ def external_result_file(*, actor, patient: Patient, source: str, key: str, test
         return Filed(current, created=False)
     if not correction and not current.entered_in_error:
         raise IdentifierConflict({"identifier": (
-            f"{key} was already filed as {current.code} {current.value.normalize():f} {current.unit}; "
-            "send it as a correction to replace it")})
+            f"{key} was already filed as {TESTS[current.code].name} {current.value.normalize():f} {current.unit}; "
+            "send it as a correction to replace it")}, filed=current)
     replaced = None
     if not current.entered_in_error:
         replaced = lab_result_mark_entered_in_error(actor=actor, result=current,
