@@ -16,14 +16,14 @@ class LocalLabCodeAdmin(admin.ModelAdmin):
     search_fields = ["code", "description"]
 
     def save_model(self, request, obj, form, change):
-        if change:
-            LocalLabCode.objects.filter(pk=obj.pk).delete()
         try:
             saved = local_lab_code_save(actor=request.user, clinic=obj.clinic, code=obj.code, test=obj.test,
                                         coding_system=obj.coding_system, description=obj.description)
         except InvalidInput as exc:
-            messages.error(request, "; ".join(exc.errors.values()))
+            messages.error(request, "Not saved: " + "; ".join(exc.errors.values()))
             return
+        if change and saved.pk != obj.pk:  # the code itself was changed: the new mapping replaces the old one
+            local_lab_code_delete(actor=request.user, mapping=LocalLabCode.objects.get(pk=obj.pk))
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):

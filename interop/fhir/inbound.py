@@ -72,7 +72,7 @@ def resolve_subject(reference: str, clinic, where: str) -> Patient:
             raise FhirError(404, [issue("not-found", f"{where}: no patient with MRN {value} in your clinic", where)])
         return patient
     kind, _, pk = reference.partition("/")
-    if kind != "Patient" or not pk.isdigit():
+    if kind != "Patient" or not pk.isdigit() or len(pk) > 18:
         raise FhirError(400, [issue("value", f"{where}: the subject must be Patient/ID or Patient?identifier=SYSTEM|MRN",
                                     where)])
     patient = patients.filter(pk=int(pk)).first()

@@ -44,6 +44,12 @@ def not_found(kind: str, pk) -> FhirError:
     return FhirError(404, [issue("not-found", f"no {kind}/{pk} in your clinic")])
 
 
+def as_id(raw) -> int | None:
+    """A logical id the database can hold (a bigint), or None: an id beyond it names nothing."""
+    text = str(raw)
+    return int(text) if text.isdigit() and len(text) <= 18 else None
+
+
 class FhirView(APIView):
     """Reads for any staff of the clinic; writes (filing results) for clinicians and nurses."""
 
@@ -77,7 +83,7 @@ class FhirView(APIView):
         params = self.request.query_params
         try:
             count = min(max(int(params.get("_count", FHIR_PAGE_SIZE)), 1), FHIR_MAX_PAGE_SIZE)
-            offset = max(int(params.get("_offset", 0)), 0)
+            offset = min(max(int(params.get("_offset", 0)), 0), 10**9)
         except ValueError:
             raise FhirError(400, [issue("value", "_count and _offset must be whole numbers")]) from None
         total = queryset.count()
@@ -98,11 +104,11 @@ class FhirView(APIView):
 
     def patient_param(self):
         raw = self.request.query_params.get("patient") or self.request.query_params.get("subject") or ""
-        raw = raw.removeprefix("Patient/")
-        if not raw.isdigit():
+        pk = as_id(raw.removeprefix("Patient/"))
+        if pk is None:
             raise FhirError(400, [issue("required", "the patient search parameter (a Patient id) is required",
                                         "patient")])
-        return int(raw)
+        return pk
 
 
 class Metadata(FhirView):
@@ -118,7 +124,7 @@ class Metadata(FhirView):
 
 class PatientRead(FhirView):
     def get(self, request, pk):
-        patient = selectors.patients_for(request.user).filter(pk=pk).first()
+        patient = selectors.patients_for(request.user).filter(pk=as_id(pk)).first()
         if patient is None:
             raise not_found("Patient", pk)
         return fhir_response(patient_resource(patient))
@@ -136,14 +142,13 @@ class PatientSearch(FhirView):
                 patients = patients.none()
             patients = patients.filter(mrn=value)
         if request.query_params.get("_id"):
-            patients = patients.filter(pk=int(request.query_params["_id"])) \
-                if request.query_params["_id"].isdigit() else patients.none()
+            patients = patients.filter(pk=as_id(request.query_params["_id"]))
         return self.page(patients, patient_resource, "Patient")
 
 
 class PatientEverything(FhirView):
     def get(self, request, pk):
-        patient = selectors.patients_for(request.user).filter(pk=pk).first()
+        patient = selectors.patients_for(request.user).filter(pk=as_id(pk)).first()
         if patient is None:
             raise not_found("Patient", pk)
         return fhir_response(patient_everything(patient, base_url=self.base_url()))
@@ -176,7 +181,7 @@ class ObservationView(FhirView):
 
 class ObservationRead(FhirView):
     def get(self, request, pk):
-        record = _lab_results(request.user).filter(pk=pk).first()
+        record = _lab_results(request.user).filter(pk=as_id(pk)).first()
         if record is None:
             raise not_found("Observation", pk)
         return fhir_response(observation_resource(record))
@@ -194,7 +199,7 @@ class AdministrationSearch(FhirView):
 
 class AdministrationRead(FhirView):
     def get(self, request, pk):
-        record = _administrations(request.user).filter(pk=pk).first()
+        record = _administrations(request.user).filter(pk=as_id(pk)).first()
         if record is None:
             raise not_found("MedicationAdministration", pk)
         return fhir_response(administration_resource(record))
@@ -218,7 +223,7 @@ class CarePlanSearch(FhirView):
 
 class CarePlanRead(FhirView):
     def get(self, request, pk):
-        enrollment = _enrollments(request.user).filter(pk=pk).first()
+        enrollment = _enrollments(request.user).filter(pk=as_id(pk)).first()
         if enrollment is None:
             raise not_found("CarePlan", pk)
         return fhir_response(care_plan_bundle(enrollment, _monitoring_events(enrollment))[0])
@@ -227,8 +232,7 @@ class CarePlanRead(FhirView):
 class MedicationRequestRead(FhirView):
     def get(self, request, ident):
         enrollment_id, _, phase = ident.partition("-")
-        enrollment = _enrollments(request.user).filter(pk=int(enrollment_id)).first() \
-            if enrollment_id.isdigit() else None
+        enrollment = _enrollments(request.user).filter(pk=as_id(enrollment_id)).first()
         resources = care_plan_bundle(enrollment, []) if enrollment is not None else []
         found = next((r for r in resources[1:] if r["id"] == ident), None)
         if found is None:
@@ -238,7 +242,7 @@ class MedicationRequestRead(FhirView):
 
 class FlagRead(FhirView):
     def get(self, request, pk):
-        alert = Alert.objects.filter(clinic_id=clinic_id_of(request.user), pk=pk).first()
+        alert = Alert.objects.filter(clinic_id=clinic_id_of(request.user), pk=as_id(pk)).first()
         if alert is None:
             raise not_found("Flag", pk)
         return fhir_response(flag_resource(alert))

@@ -189,3 +189,24 @@ def test_care_plans_and_their_requests_are_readable_on_their_own(as_nina, as_ott
         fhir_get(as_nina, f"MedicationRequest/{history['id']}-loading")
         fhir_get(as_otto, f"CarePlan/{history['id']}", status=404)
         fhir_get(as_otto, f"MedicationRequest/{history['id']}-loading", status=404)
+
+
+@pytest.mark.parametrize("path", ["Patient/99999999999999999999999", "Patient/99999999999999999999999/$everything",
+                                  "Observation/99999999999999999999999", "MedicationRequest/99999999999999999999999-x",
+                                  "Observation?patient=99999999999999999999999", "Patient?_id=99999999999999999999999",
+                                  "Flag/99999999999999999999999", "CarePlan/99999999999999999999999"])
+def test_ids_beyond_any_record_are_answered_never_an_error_page(as_nina, path):
+    response = as_nina.get(f"/fhir/r4/{path}")
+    assert response.status_code in (200, 400, 404)
+    assert response.json()["resourceType"] in ("OperationOutcome", "Bundle")
+
+
+def test_observation_searchsets_read_a_flat_number_of_queries(as_nina, patient, django_assert_max_num_queries):
+    from patients.models import LabResult
+
+    LabResult.objects.bulk_create([LabResult(clinic=patient.clinic, patient=patient, code="hb", loinc="718-7", value=100 + n,
+                                             unit="g/L", normalized_value=100 + n, normalized_unit="g/L",
+                                             collected_at=f"2025-01-{n + 1:02d}T09:00:00Z") for n in range(25)])
+    with django_assert_max_num_queries(6):
+        bundle = fhir_get(as_nina, f"Observation?patient={patient.id}")
+    assert bundle["total"] == 25
