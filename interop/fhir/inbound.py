@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 from fhir.resources.R4B.observation import Observation
 from pydantic import ValidationError
@@ -160,6 +160,15 @@ def _service_error(exc: InvalidInput, where: str) -> FhirError:
 def observation_file(*, actor, clinic, data: dict, where: str = "Observation"):
     """File one Observation. Returns (LabResult, HTTP status): 201 filed, 200 already filed or withdrawn."""
     received = read_observation(data, clinic=clinic, where=where)
+    try:
+        return _file_received(actor, received, where)
+    except IntegrityError:
+        # The same identifier filed by another request at the same moment: now it is there, so
+        # filing again answers it (or the conflict) as a re-sent result would be.
+        return _file_received(actor, received, where)
+
+
+def _file_received(actor, received: Received, where: str):
     try:
         with transaction.atomic():
             if received.status == "entered-in-error":

@@ -25,4 +25,7 @@ def interface_account_for(clinic, username: str | None = None) -> User:
         user.save(update_fields=["password"])
     elif user.clinic_id != clinic.pk:
         raise InvalidInput({"as": f"the user {user.username!r} belongs to another clinic"})
+    elif not user.is_active:
+        raise InvalidInput({"as": f"the interface account {user.username!r} is deactivated (reactivate it on the "
+                                  "Staff page, or give --as)"})
     return user

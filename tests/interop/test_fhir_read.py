@@ -2,6 +2,8 @@ import pytest
 import time_machine
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resources.R4B.careplan import CarePlan
+from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient as FhirPatient
 
@@ -185,8 +187,8 @@ def test_care_plans_and_their_requests_are_readable_on_their_own(as_nina, as_ott
     with time_machine.travel(NOW, tick=False):
         plans = fhir_get(as_nina, f"CarePlan?patient={patient.id}")
         assert plans["total"] == 1
-        fhir_get(as_nina, f"CarePlan/{history['id']}")
-        fhir_get(as_nina, f"MedicationRequest/{history['id']}-loading")
+        CarePlan.model_validate(fhir_get(as_nina, f"CarePlan/{history['id']}"))
+        MedicationRequest.model_validate(fhir_get(as_nina, f"MedicationRequest/{history['id']}-loading"))
         fhir_get(as_otto, f"CarePlan/{history['id']}", status=404)
         fhir_get(as_otto, f"MedicationRequest/{history['id']}-loading", status=404)
 

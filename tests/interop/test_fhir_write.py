@@ -244,3 +244,27 @@ def test_observations_drive_the_same_plans_and_alerts_as_typed_results(as_cara, 
     statuses = {mrn: [(e["code"], e["status"]) for e in schedule(as_cara, plan["id"]) if e["kind"] == "lab"]
                 for mrn, plan in plans.items()}
     assert statuses["S1"] == statuses["T1"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_identifier_clash_with_a_concurrent_request_is_filed_again_never_an_error_page(
+        as_nina, patient, monkeypatch):
+    from django.db import IntegrityError
+
+    from interop.fhir import inbound
+
+    body = observation(f"Patient/{patient.id}", "718-7", 104, "g/L", identifier="RACE-1")
+    real = inbound.external_result_file
+    calls = []
+
+    def other_request_first(**kwargs):
+        calls.append(1)
+        if len(calls) == 1:  # the other request files it just before this one inserts its identifier
+            real(**kwargs)
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return real(**kwargs)
+
+    monkeypatch.setattr(inbound, "external_result_file", other_request_first)
+    response = post(as_nina, body)
+    assert response.status_code in (200, 201), response.json()
+    assert LabResult.objects.count() == 1

@@ -184,3 +184,15 @@ def test_hl7_listen_files_messages_and_stops_cleanly_on_sigterm(riverside, tmp_p
             process.kill()
     assert "Stopped." in log.read_text()
     assert results().count() == 1
+
+
+def test_the_listener_will_not_file_as_a_deactivated_interface_account(riverside):
+    from django.core.management import CommandError, call_command
+
+    from interop.services.accounts import interface_account_for
+
+    account = interface_account_for(riverside["clinic"])
+    account.is_active = False
+    account.save()
+    with pytest.raises(CommandError, match="deactivated"):
+        call_command("hl7_listen", "--clinic", "riverside", "--port", "0")
