@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from fhir.resources.R4B.bundle import Bundle
@@ -92,8 +93,7 @@ class FhirView(APIView):
         query = {k: v for k, v in params.items() if k not in ("_count", "_offset")}
 
         def link(relation, at):
-            extra = "".join(f"&{k}={v}" for k, v in query.items())
-            return {"relation": relation, "url": f"{base}/{path}?_count={count}&_offset={at}{extra}"}
+            return {"relation": relation, "url": f"{base}/{path}?{urlencode({'_count': count, '_offset': at, **query})}"}
 
         links = [link("self", offset)]
         if offset + count < total:

@@ -42,7 +42,8 @@ class Header:
 
     @property
     def sender(self) -> str:
-        return f"{self.sending_application}^{self.sending_facility}"
+        """MSH-3^MSH-4, as stored with the message (at most 200 characters)."""
+        return f"{self.sending_application}^{self.sending_facility}"[:200]
 
 
 @dataclass

@@ -68,7 +68,7 @@ def _save(clinic, channel: str, header: Header | None, code: str, reason: str, r
           problems=(), filed: int = 0) -> Hl7Message:
     header = header or Header()
     return Hl7Message.objects.create(
-        clinic=clinic, channel=channel, sender=header.sender[:200] if header.control_id else "",
+        clinic=clinic, channel=channel, sender=header.sender if header.control_id else "",
         control_id=header.control_id, message_type=header.message_type[:40], version=header.version[:10],
         ack_code=code, reason=reason, results_filed=filed, ack=build_ack(header, code, reason, list(problems)),
         raw=raw,

@@ -204,3 +204,25 @@ def test_results_over_hl7_drive_the_same_plans_and_alerts_as_typed_results(as_ca
     sent_alerts = sorted(Alert.objects.filter(patient=sent).values_list("code", flat=True))
     assert "iron-inadequate-response" in typed_alerts
     assert sent_alerts == typed_alerts
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("version", ["2.3", "2.3.1", "2.4", "2.5"])
+def test_older_versions_are_filed_and_errors_answered_in_their_err_format(as_nina, patient, version):
+    ack = post(as_nina, oru(patient.mrn, obx("718-7", "104", "g/L"), version=version))
+    assert ack["code"] == "AA" and ack["msh"].endswith(f"|{version}")
+    refused = post(as_nina, oru("NOPE", obx("718-7", "104", "g/L"), version=version))
+    err = refused["errors"][0].split("|")
+    if version == "2.5":
+        assert err[2] == "PID^1^3" and err[3].startswith("204^")
+    else:
+        assert err[1].startswith("PID^1^3^204&")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_loinc_code_given_as_the_alternate_identifier_is_used(as_nina, patient):
+    message = oru(patient.mrn, "OBX|1|NM|HB^Haemoglobin^99LAB^718-7^Hemoglobin^LN||104|g/L|||||F|||20260105090000")
+    assert post(as_nina, message)["code"] == "AA"
+    result = LabResult.objects.get()
+    assert result.code == "hb"
+    assert result.collected_at.isoformat() == "2026-01-05T09:00:00+00:00"  # no offset: the clinic's local time
