@@ -104,12 +104,15 @@ class ImportKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
-    PREVIEWED = "previewed", "Previewed"
+    CHECKING = "checking", "Being checked"
+    PREVIEWED = "previewed", "Checked, not imported"
+    IMPORTING = "importing", "Being imported"
     IMPORTED = "imported", "Imported"
 
 
 class CsvImport(models.Model):
-    """A CSV file uploaded for import: previewed (nothing saved) and then imported whole, or not at all."""
+    """A CSV file uploaded for import: checked in the background and previewed row by row (nothing saved),
+    then imported whole, or not at all, once someone confirms."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=ImportKind.choices)
@@ -117,8 +120,11 @@ class CsvImport(models.Model):
     content = models.TextField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED)
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.CHECKING)
     rows = models.PositiveIntegerField(default=0)
+    #: The last check of every row (or the import's own, when data had changed since): see ImportReport.as_json.
+    report = models.JSONField(default=dict, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
     imported_at = models.DateTimeField(null=True, blank=True)
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+")

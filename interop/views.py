@@ -13,8 +13,8 @@ from patients.errors import InvalidInput
 from .csvimport.columns import LAB_COLUMNS, PATIENT_COLUMNS
 from .csvimport.reader import CsvRejected, decode
 from .forms import ImportForm, LocalLabCodeForm
-from .models import CsvImport, Hl7Message, ImportKind, ImportStatus, LocalLabCode
-from .services.imports import csv_import_confirm, csv_import_run, csv_import_upload
+from .models import CsvImport, Hl7Message, ImportStatus, LocalLabCode
+from .services.imports import ImportReport, csv_import_confirm, csv_import_upload
 from .services.mappings import local_lab_code_delete, local_lab_code_save
 
 INTERFACE_ROLES = (Role.ADMIN, Role.CLINICIAN)
@@ -28,7 +28,7 @@ def interfaces(request):
         "hl7_messages": Hl7Message.objects.filter(clinic=clinic).only(
             "received_at", "channel", "sender", "control_id", "ack_code", "reason", "results_filed")[:30],
         "imports": CsvImport.objects.filter(clinic=clinic).select_related("uploaded_by", "imported_by").defer(
-            "content")[:10],
+            "content", "report")[:10],
         "mapping_count": LocalLabCode.objects.filter(clinic=clinic).count(),
     })
 
@@ -44,8 +44,8 @@ def import_upload(request):
         except CsvRejected as exc:
             form.add_error("file", str(exc))
         else:
-            saved, _ = csv_import_upload(actor=request.user, clinic=request.user.clinic,
-                                         kind=form.cleaned_data["kind"], filename=upload.name, content=content)
+            saved = csv_import_upload(actor=request.user, clinic=request.user.clinic,
+                                      kind=form.cleaned_data["kind"], filename=upload.name, content=content)
             return redirect("interop:import-preview", pk=saved.pk)
     status = 422 if request.method == "POST" else 200
     return render(request, "interop/import_upload.html", {
@@ -56,29 +56,20 @@ def import_upload(request):
 @staff_required(*INTERFACE_ROLES)
 @require_http_methods(["GET", "POST"])
 def import_preview(request, pk):
-    upload = get_object_or_404(CsvImport.objects.filter(clinic=request.user.clinic), pk=pk)
+    upload = get_object_or_404(CsvImport.objects.filter(clinic=request.user.clinic).select_related(
+        "uploaded_by", "imported_by"), pk=pk)
     if request.method == "POST":
         try:
-            report = csv_import_confirm(actor=request.user, upload=upload)
+            csv_import_confirm(actor=request.user, upload=upload)
         except InvalidInput as exc:
             messages.error(request, "; ".join(exc.errors.values()))
-            return redirect("interop:import-preview", pk=upload.pk)
-        if report.imported:
-            noun = "patients" if upload.kind == ImportKind.PATIENTS else "lab results"
-            messages.success(request, f"Imported {report.count('ok')} {noun} from {upload.filename}"
-                                      + (f" ({report.count('skipped')} already there)." if report.count("skipped")
-                                         else "."))
-            return redirect("interop:interfaces")
-        messages.error(request, "Nothing was imported: the file no longer passes its checks (see below).")
-    elif upload.status == ImportStatus.IMPORTED:
-        report = None
-    else:
-        report = csv_import_run(actor=request.user, clinic=request.user.clinic, kind=upload.kind,
-                                content=upload.content, dry_run=True)
+        return redirect("interop:import-preview", pk=upload.pk)
+    report = ImportReport.from_json(upload.kind, upload.report) if upload.report else None
+    working = upload.status in (ImportStatus.CHECKING, ImportStatus.IMPORTING)
     return render(request, "interop/import_preview.html", {
-        "nav": "interfaces", "upload": upload, "report": report,
+        "nav": "interfaces", "upload": upload, "report": report, "working": working,
         "columns": list(report.rows[0].values) if report and report.rows else [],
-    }, status=422 if request.method == "POST" else 200)
+    })
 
 
 @staff_required(*INTERFACE_ROLES)

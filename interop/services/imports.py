@@ -3,6 +3,7 @@ the whole file in one transaction — imported whole, or (any row wrong, or a dr
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -20,6 +21,7 @@ from ..csvimport.reader import CsvRejected, read_rows, yes_no
 from ..models import CsvImport, ImportKind, ImportStatus, Source
 from .results import external_result_file
 
+logger = logging.getLogger(__name__)
 SEX_LETTERS = {"f": Sex.FEMALE, "m": Sex.MALE, "o": Sex.OTHER, "u": Sex.UNKNOWN}
 
 
@@ -62,6 +64,18 @@ class ImportReport:
     @property
     def count_skipped(self) -> int:
         return self.count("skipped")
+
+    def as_json(self) -> dict:
+        return {"file_error": self.file_error, "imported": self.imported, "dry_run": self.dry_run,
+                "rows": [{"line": r.line, "status": r.status, "message": r.message, "values": r.values}
+                         for r in self.rows]}
+
+    @classmethod
+    def from_json(cls, kind: str, data: dict) -> ImportReport:
+        report = cls(kind=kind, dry_run=data.get("dry_run", True), file_error=data.get("file_error", ""),
+                     imported=data.get("imported", False))
+        report.rows = [RowOutcome(r["line"], r["values"], r["status"], r["message"]) for r in data.get("rows", [])]
+        return report
 
 
 class _Rollback(Exception):
@@ -194,25 +208,68 @@ def csv_import_run(*, actor, clinic, kind: str, content: str, dry_run: bool) -> 
     return report
 
 
-def csv_import_upload(*, actor, clinic, kind: str, filename: str, content: str) -> tuple[CsvImport, ImportReport]:
-    """Keep an uploaded file and preview it (a dry run): nothing is imported yet."""
-    report = csv_import_run(actor=actor, clinic=clinic, kind=kind, content=content, dry_run=True)
+def _run_safely(upload: CsvImport, actor, *, dry_run: bool) -> ImportReport:
+    try:
+        return csv_import_run(actor=actor, clinic=upload.clinic, kind=upload.kind, content=upload.content,
+                              dry_run=dry_run)
+    except Exception:
+        logger.exception("CSV import %s failed", upload.pk)
+        return ImportReport(kind=upload.kind, dry_run=dry_run,
+                            file_error="the file could not be processed (an internal error): nothing was imported")
+
+
+def csv_import_upload(*, actor, clinic, kind: str, filename: str, content: str) -> CsvImport:
+    """Keep an uploaded file; a worker checks every row (a dry run) and the preview shows the result."""
     upload = CsvImport.objects.create(clinic=clinic, kind=kind, filename=filename[:255], content=content,
-                                      uploaded_by=actor, rows=len(report.rows))
-    return upload, report
+                                      uploaded_by=actor, status=ImportStatus.CHECKING)
+    from ..tasks import csv_import_check_task
+
+    transaction.on_commit(lambda: csv_import_check_task.delay(upload.pk))
+    return upload
 
 
-def csv_import_confirm(*, actor, upload: CsvImport) -> ImportReport:
-    """Import a previewed file whole (checked again: data may have changed since the preview)."""
-    if upload.status == ImportStatus.IMPORTED:
-        raise InvalidInput({"import": f"this file was already imported on {upload.imported_at:%d %b %Y %H:%M}"})
+def csv_import_check(upload_id: int) -> CsvImport | None:
+    """Check every row of an uploaded file (nothing saved) and keep the report for the preview."""
+    upload = CsvImport.objects.select_related("clinic", "uploaded_by").filter(
+        pk=upload_id, status=ImportStatus.CHECKING).first()
+    if upload is None:
+        return None
+    report = _run_safely(upload, upload.uploaded_by, dry_run=True)
+    CsvImport.objects.filter(pk=upload.pk, status=ImportStatus.CHECKING).update(
+        status=ImportStatus.PREVIEWED, report=report.as_json(), rows=len(report.rows), checked_at=timezone.now())
+    upload.refresh_from_db()
+    return upload
+
+
+def csv_import_confirm(*, actor, upload: CsvImport) -> CsvImport:
+    """Ask for a checked file to be imported whole: a worker imports it (checked again, as data may have
+    changed since the preview)."""
     with transaction.atomic():
         locked = CsvImport.objects.select_for_update().get(pk=upload.pk)
         if locked.status == ImportStatus.IMPORTED:
-            raise InvalidInput({"import": "this file was already imported"})
-        report = csv_import_run(actor=actor, clinic=upload.clinic, kind=upload.kind, content=upload.content,
-                                dry_run=False)
-        if report.imported:
-            locked.status, locked.imported_at, locked.imported_by = ImportStatus.IMPORTED, timezone.now(), actor
-            locked.save(update_fields=["status", "imported_at", "imported_by"])
-    return report
+            raise InvalidInput({"import": f"this file was already imported on {locked.imported_at:%d %b %Y %H:%M}"})
+        if locked.status != ImportStatus.PREVIEWED:
+            raise InvalidInput({"import": "this file is still being checked or imported"})
+        if not ImportReport.from_json(locked.kind, locked.report).ok:
+            raise InvalidInput({"import": "the file has errors: correct it and upload it again"})
+        locked.status, locked.imported_by = ImportStatus.IMPORTING, actor
+        locked.save(update_fields=["status", "imported_by"])
+        from ..tasks import csv_import_apply_task
+
+        transaction.on_commit(lambda: csv_import_apply_task.delay(locked.pk))
+    return locked
+
+
+def csv_import_apply(upload_id: int) -> CsvImport | None:
+    """Import a confirmed file whole; if it no longer passes its checks, nothing is imported and the
+    preview shows why."""
+    upload = CsvImport.objects.select_related("clinic", "imported_by").filter(
+        pk=upload_id, status=ImportStatus.IMPORTING).first()
+    if upload is None:
+        return None
+    report = _run_safely(upload, upload.imported_by, dry_run=False)
+    done = {"status": ImportStatus.IMPORTED, "imported_at": timezone.now()} if report.imported else {
+        "status": ImportStatus.PREVIEWED, "checked_at": timezone.now()}
+    CsvImport.objects.filter(pk=upload.pk, status=ImportStatus.IMPORTING).update(report=report.as_json(), **done)
+    upload.refresh_from_db()
+    return upload

@@ -1,9 +1,12 @@
+from unittest import mock
+
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from interop.models import CsvImport, ExternalResult
+from interop.services.imports import csv_import_apply, csv_import_check
 from patients.models import LabResult, Patient
 
 pytestmark = pytest.mark.django_db
@@ -115,35 +118,71 @@ def upload(client, text: str, kind="patients", name="patients.csv"):
     return client.post("/interfaces/import/", {"kind": kind, "file": SimpleUploadedFile(name, text.encode())})
 
 
-def test_an_administrator_previews_an_upload_then_confirms_it(client, adam):
+def checked(client, response):
+    """What the preview shows once the worker has checked the uploaded file."""
+    location = response["Location"]
+    csv_import_check(int(location.rstrip("/").split("/")[-1]))
+    return client.get(location)
+
+
+def test_an_upload_is_checked_by_a_worker_while_the_preview_waits(client, adam, django_capture_on_commit_callbacks):
+    client.force_login(adam)
+    with mock.patch("interop.tasks.csv_import_check_task.delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = upload(client, PATIENTS)
+    upload_id = int(response["Location"].rstrip("/").split("/")[-1])
+    delay.assert_called_once_with(upload_id)
+    waiting = client.get(response["Location"])
+    assert b"Checking every row" in waiting.content and b'hx-trigger="every 2s"' in waiting.content
+
+
+def test_an_administrator_previews_an_upload_then_confirms_it(client, adam, django_capture_on_commit_callbacks):
     client.force_login(adam)
     response = upload(client, PATIENTS)
     assert response.status_code == 302
-    preview = client.get(response["Location"])
+    preview = checked(client, response)
     assert preview.status_code == 200
     assert b"Import 2 rows" in preview.content and b"+447911123456" in preview.content
     assert not Patient.objects.exists()
-    done = client.post(response["Location"])
-    assert done.status_code == 302
+    with mock.patch("interop.tasks.csv_import_apply_task.delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(response["Location"]).status_code == 302
+    assert b"Importing 2 rows" in client.get(response["Location"]).content
+    csv_import_apply(delay.call_args.args[0])
     assert Patient.objects.count() == 2
-    assert CsvImport.objects.get().status == "imported"
+    done = client.get(response["Location"])
+    assert CsvImport.objects.get().status == "imported" and b"2 rows filed" in done.content
     again = client.post(response["Location"], follow=True)
     assert b"already imported" in again.content and Patient.objects.count() == 2
 
 
+def test_an_import_finds_data_changed_since_the_preview_and_imports_nothing(client, adam, clinic):
+    client.force_login(adam)
+    response = upload(client, PATIENTS)
+    checked(client, response)
+    client.post(response["Location"])
+    Patient.objects.create(clinic=clinic, mrn="A101", given_name="Other", family_name="Person",
+                           date_of_birth="1990-01-01", sex="male", timezone="Europe/London")
+    csv_import_apply(CsvImport.objects.get().pk)
+    assert Patient.objects.count() == 1
+    page = client.get(response["Location"])
+    assert CsvImport.objects.get().status == "previewed"
+    assert b"already belongs to Other Person" in page.content and b"Import 2 rows" not in page.content
+
+
 def test_the_preview_lists_each_rows_errors_and_offers_no_import(client, adam):
     client.force_login(adam)
-    response = upload(client, PATIENTS + "A102,Cy,Fox,1990-02-31,f,,\n")
-    preview = client.get(response["Location"])
+    preview = checked(client, upload(client, PATIENTS + "A102,Cy,Fox,1990-02-31,f,,\n"))
     assert b"1 row of 3 has errors" in preview.content
     assert b"is not a date as YYYY-MM-DD" in preview.content
     assert b"Import 3 rows" not in preview.content
+    client.post(preview.wsgi_request.path)
+    assert CsvImport.objects.get().status == "previewed"
 
 
 def test_a_file_that_cannot_be_read_is_explained_on_the_preview(client, cara):
     client.force_login(cara)
-    response = upload(client, "name,dob\nA,B\n")
-    assert b"unknown columns name, dob" in client.get(response["Location"]).content
+    assert b"unknown columns name, dob" in checked(client, upload(client, "name,dob\nA,B\n")).content
 
 
 def test_nurses_cannot_import_and_another_clinics_upload_is_not_found(client, nina, adam, otto):
