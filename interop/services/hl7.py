@@ -129,7 +129,7 @@ def _file_results(clinic, actor, oru: OruMessage, outcome: _Outcome) -> None:
             outcome.problems.append(Problem("PID", position, 3, "101", "PID-3 (the patient's MRN) is empty"))
         elif mrn not in patients:
             outcome.problems.append(Problem("PID", position, 3, "204", f"no patient with MRN {mrn} in {clinic.name}"))
-    local_codes = list(LocalLabCode.objects.filter(clinic=clinic))
+    local_codes = _LocalCodes(clinic)
     for result in oru.results:
         patient = patients.get(result.mrn)
         if patient is None:
@@ -157,12 +157,25 @@ def _problems(result: Result, exc: InvalidInput) -> list[Problem]:
             for name, message in exc.errors.items() if name != "suggested_unit"]
 
 
-def _test_for(result: Result, local_codes: list[LocalLabCode]) -> str:
+class _LocalCodes:
+    """The clinic's local lab codes, read once a message needs them (most messages use LOINC only)."""
+
+    def __init__(self, clinic):
+        self.clinic = clinic
+        self._codes: list[LocalLabCode] | None = None
+
+    def matching(self, code: str, system: str) -> list[LocalLabCode]:
+        if self._codes is None:
+            self._codes = list(LocalLabCode.objects.filter(clinic=self.clinic))
+        return [m for m in self._codes if m.code == code and m.coding_system in (system, "")]
+
+
+def _test_for(result: Result, local_codes: _LocalCodes) -> str:
     if result.code_system in LOINC_SYSTEMS:
         return result.code
     if result.alt_system in LOINC_SYSTEMS and result.alt_code:
         return result.alt_code
-    matches = [m for m in local_codes if m.code == result.code and m.coding_system in (result.code_system, "")]
+    matches = local_codes.matching(result.code, result.code_system)
     if matches:
         return sorted(matches, key=lambda m: m.coding_system == "")[0].test
     details = ", ".join(part for part in (result.code_text, result.code_system and f"system {result.code_system}")
