@@ -189,11 +189,10 @@ def test_filing_needs_a_signed_in_clinician_or_nurse(client, adam, patient):
 
 @time_machine.travel("2026-02-01 12:00Z", tick=False)
 def test_results_over_hl7_drive_the_same_plans_and_alerts_as_typed_results(as_cara, as_nina, clinic):
-    from tests.helpers import enroll
+    from tests.helpers import enroll, schedule
 
     typed, sent = (PatientFactory(clinic=clinic, mrn=mrn, date_of_birth="1950-01-01") for mrn in ("T1", "S1"))
-    for patient in (typed, sent):
-        enroll(as_cara, patient, "iron-oral-daily", "2026-01-05")
+    plans = {p.mrn: enroll(as_cara, p, "iron-oral-daily", "2026-01-05") for p in (typed, sent)}
     for when, hb in (("2026-01-05T09:00:00Z", 95), ("2026-01-30T09:00:00Z", 100)):
         response = as_nina.post("/api/v1/lab-results/", {"patient": typed.id, "test": "hb", "value": hb, "unit": "g/L",
                                                          "collected_at": when}, format="json")
@@ -204,6 +203,9 @@ def test_results_over_hl7_drive_the_same_plans_and_alerts_as_typed_results(as_ca
     sent_alerts = sorted(Alert.objects.filter(patient=sent).values_list("code", flat=True))
     assert "iron-inadequate-response" in typed_alerts
     assert sent_alerts == typed_alerts
+    statuses = {mrn: [(e["code"], e["due_date"], e["status"]) for e in schedule(as_cara, plan["id"]) if e["kind"] == "lab"]
+                for mrn, plan in plans.items()}
+    assert statuses["S1"] == statuses["T1"] and ("fbc", "2026-02-02", "done") in statuses["S1"]
 
 
 @time_machine.travel(NOW, tick=False)
