@@ -23,6 +23,8 @@ class Column:
 def decode(raw: bytes) -> str:
     if len(raw) > CSV_MAX_BYTES:
         raise CsvRejected(f"the file is over {CSV_MAX_BYTES // 1_000_000} MB")
+    if b"\x00" in raw:
+        raise CsvRejected("the file contains NUL characters: it is not a CSV text file (save it as CSV, UTF-8)")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return raw.decode(encoding)
@@ -44,6 +46,8 @@ def read_rows(content: str, columns: list[Column]) -> list[tuple[int, dict[str, 
         raise CsvRejected(f"the file is over {CSV_MAX_BYTES // 1_000_000} MB")
     if not content.strip():
         raise CsvRejected("the file is empty")
+    if "\x00" in content:
+        raise CsvRejected("the file contains NUL characters: it is not a CSV text file")
     reader = csv.reader(io.StringIO(content, newline=""), _dialect(content[:4096]))
     try:
         header = next(reader)

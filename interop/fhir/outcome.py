@@ -52,6 +52,8 @@ def read_json(body: bytes) -> dict:
     """The request body as a JSON object (decimals kept exact), or FhirError 400/413."""
     if len(body) > FHIR_MAX_BODY_BYTES:
         raise FhirError(413, [issue("too-costly", f"the body is over {FHIR_MAX_BODY_BYTES:,} bytes")])
+    if b"\x00" in body or b"\\u0000" in body:
+        raise FhirError(400, [issue("structure", "the body contains NUL characters, which no FHIR string may hold")])
     try:
         data = json.loads(body.decode("utf-8"), parse_float=Decimal)
     except RecursionError:
@@ -60,6 +62,11 @@ def read_json(body: bytes) -> dict:
         raise FhirError(400, [issue("structure", f"the body is not JSON: {exc}")]) from None
     if not isinstance(data, dict):
         raise FhirError(400, [issue("structure", "the body must be a JSON object (a FHIR resource)")])
+    try:
+        json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError:
+        raise FhirError(400, [issue("structure", "the body has an unpaired surrogate escape (\\ud800-\\udfff): "
+                                                 "not valid Unicode text")]) from None
     if _depth(data) > FHIR_MAX_DEPTH:
         raise FhirError(400, [issue("structure", f"the JSON is nested deeper than {FHIR_MAX_DEPTH} levels")])
     return data

@@ -120,4 +120,21 @@ class MllpListener:
             writer.close()
         if self.server is not None:
             await self.server.wait_closed()
+        await asyncio.get_running_loop().run_in_executor(None, self._close_worker_connections)
         self.executor.shutdown(wait=True)
+
+    def _close_worker_connections(self) -> None:
+        """Close each worker thread's database connection (each thread must close its own): one task per
+        thread, held at a barrier so that no thread takes two."""
+        workers = self.executor._max_workers
+        barrier = threading.Barrier(workers)
+
+        def close() -> None:
+            try:
+                barrier.wait(timeout=5)
+            except threading.BrokenBarrierError:
+                pass
+            connection.close()
+
+        for done in [self.executor.submit(close) for _ in range(workers)]:
+            done.result(timeout=30)

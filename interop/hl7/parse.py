@@ -89,6 +89,8 @@ def decode(raw: bytes | str) -> str:
             text = raw.decode("latin-1")  # HL7's customary 8859/1
     if len(text) > HL7_MAX_MESSAGE_BYTES:
         raise MessageRejected(f"the message is over {HL7_MAX_MESSAGE_BYTES:,} bytes", "207")
+    if "\x00" in text:
+        raise MessageRejected("the message contains NUL characters: it is not HL7 text", "102")
     # Segments end with CR; accept LF and CRLF as files and HTTP clients often send them.
     text = text.strip("\x0b\x1c\r\n \t").replace("\r\n", "\r").replace("\n", "\r")
     return "\r".join(line for line in text.split("\r") if line.strip())

@@ -77,7 +77,8 @@ def _save(clinic, channel: str, header: Header | None, code: str, reason: str, r
 
 def hl7_message_receive(*, clinic, actor, raw: bytes | str, channel: str) -> Hl7Message:
     """File an ORU^R01 message's results for `clinic`; the stored message carries the ACK to answer."""
-    text = raw if isinstance(raw, str) else raw[:2_000_000].decode("latin-1")
+    # Kept as received, as far as a database text column can hold it (no NUL characters).
+    text = (raw if isinstance(raw, str) else raw[:2_000_000].decode("latin-1")).replace("\x00", "\ufffd")
     header = None
     try:
         text = decode(raw)

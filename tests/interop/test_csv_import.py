@@ -74,6 +74,13 @@ def test_a_file_that_cannot_be_read_is_refused_whole(clinic, tmp_path, text, mes
         run("import_patients", write(tmp_path, text))
 
 
+def test_a_binary_file_is_refused_before_anything_is_kept(client, adam):
+    client.force_login(adam)
+    response = upload(client, "mrn,given_name\x00\x01\x02")
+    assert response.status_code == 422 and b"NUL characters" in response.content
+    assert not CsvImport.objects.exists()
+
+
 def test_semicolon_separated_files_with_a_byte_order_mark_are_read(clinic, tmp_path):
     path = tmp_path / "excel.csv"
     path.write_bytes("\ufeffmrn;given_name;family_name;date_of_birth;sex\nA1;Zoë;Ünal;1990-01-01;f\n".encode())

@@ -102,6 +102,9 @@ def test_an_invalid_resource_is_a_400_naming_the_element(as_nina, patient):
 
 
 @pytest.mark.parametrize("body", [b"", b"not json", b"[]", b"{" * 5000 + b"}" * 5000,
+                                  b'{"resourceType": "Observation", "status": "final\\u0000"}',
+                                  b'{"resourceType": "Observation", "identifier": [{"value": "\\ud800"}]}',
+                                  b'{"resourceType": "Observation", "status": "final\x00"}',
                                   json.dumps({"a": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}).encode()])
 def test_bodies_that_are_not_a_resource_are_refused_with_an_outcome(as_nina, body):
     response = as_nina.post("/fhir/r4/Observation", data=body, content_type="application/fhir+json")
