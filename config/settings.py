@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "reminders",
     "dashboard",
     "ops",
+    "interop",
 ]
 
 MIDDLEWARE = [

@@ -32,5 +32,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
+    # Interfaces: FHIR R4 facade, HL7 v2 lab results, CSV import and lab code mapping pages.
+    path("", include("interop.urls")),
     path("", include("dashboard.urls")),
 ]
