@@ -1,8 +1,8 @@
 """Everything the service holds about one patient, as one JSON document (`manage.py export_patient`).
 
-The format is this service's own ("clinic-scheduler.patient-export", version 1): every row of the
-patient's records with its stored fields, grouped by kind. A FHIR Bundle (`Patient/$everything`)
-is the other format to offer once the FHIR facade exists: `EXPORT_FORMATS` is where it goes.
+Two formats: `json`, this service's own ("clinic-scheduler.patient-export", version 1) — every row
+of the patient's records with its stored fields, grouped by kind, with the audit trail — and
+`fhir`, the FHIR R4 Bundle of `Patient/{id}/$everything` (what another system can read).
 Secrets (calendar-feed tokens, claim tokens) are left out; entered-in-error records are kept, marked.
 """
 
@@ -42,7 +42,15 @@ def patient_export_json(patient) -> dict:
     }
 
 
+def patient_export_fhir(patient) -> dict:
+    from django.conf import settings
+
+    from interop.fhir.everything import patient_everything
+
+    return patient_everything(patient, base_url=f"{settings.PUBLIC_BASE_URL}/fhir/r4")
+
+
 #: format name -> function(patient) returning a JSON-serialisable document.
-EXPORT_FORMATS = {"json": patient_export_json}
+EXPORT_FORMATS = {"json": patient_export_json, "fhir": patient_export_fhir}
 
 JSON_ENCODER = DjangoJSONEncoder

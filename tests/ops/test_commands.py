@@ -137,3 +137,16 @@ def test_a_patients_export_holds_their_records_and_no_secrets(patient, enroll, t
     assert "calendar_token" not in json.dumps(document) and "claim_token" not in json.dumps(document)
     with pytest.raises(CommandError, match="no such patient"):
         run("export_patient", "--clinic", "hillside", "--mrn", patient.mrn)
+
+
+def test_a_patients_export_as_fhir_is_their_everything_bundle(patient, enroll, tmp_path, clinic):
+    from fhir.resources.R4B.bundle import Bundle
+
+    with time_machine.travel("2026-03-01 06:00Z", tick=False):
+        enroll(patient, "iron-oral-daily", date(2026, 3, 2))
+    target = tmp_path / "export.fhir.json"
+    run("export_patient", "--clinic", "riverside", "--mrn", patient.mrn, "--format", "fhir", "--output", str(target))
+    bundle = Bundle.model_validate(json.loads(target.read_text()))
+    kinds = {entry.resource.get_resource_type() for entry in bundle.entry}
+    assert {"Patient", "CarePlan", "MedicationRequest"} <= kinds
+    assert bundle.entry[0].resource.id == str(patient.pk)

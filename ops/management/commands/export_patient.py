@@ -15,7 +15,7 @@ logger = logging.getLogger("ops.commands")
 
 
 class Command(BaseCommand):
-    help = "Export one patient's data as JSON (to a file, or standard output)."
+    help = "Export one patient's data as JSON or a FHIR R4 Bundle (to a file, or standard output)."
 
     def add_arguments(self, parser):
         parser.add_argument("--clinic", required=True, help="the clinic's slug")
@@ -23,7 +23,8 @@ class Command(BaseCommand):
         who.add_argument("--mrn", help="the patient's MRN in that clinic")
         who.add_argument("--patient-id", type=int, help="the patient's id (as in the API)")
         parser.add_argument("--format", choices=sorted(EXPORT_FORMATS), default="json",
-                            help="json: this service's own format (a FHIR Bundle will be offered with the FHIR API)")
+                            help="json: this service's own format, with the audit trail (default); "
+                                 "fhir: the FHIR R4 Bundle of Patient/$everything")
         parser.add_argument("--output", "-o", help="file to write (default: standard output)")
 
     def handle(self, *args, **opts):
