@@ -14,6 +14,9 @@ def reminder_settings(settings):
     settings.PUBLIC_BASE_URL = "https://clinic.test"
     settings.REMINDERS_SMS_BACKEND = "tests.reminders.backends.RecordingSmsBackend"
     settings.REMINDERS_SMS_WEBHOOK_SECRET = "webhook-secret"
+    # one lane per channel: the order of sends is the order of rows, as these tests expect
+    settings.REMINDERS_SMS_CONCURRENCY = settings.REMINDERS_EMAIL_CONCURRENCY = 1
+    settings.TWILIO_MAX_PER_SECOND = settings.EMAIL_MAX_PER_SECOND = 0
     RecordingSmsBackend.sent.clear()
     RecordingSmsBackend.attempts.clear()
     RecordingSmsBackend.fail_with = RecordingSmsBackend.on_send = None

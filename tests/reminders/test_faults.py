@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from reminders.models import Reminder, ReminderStatus
-from reminders.outbox import CLAIM_BATCH_SIZE, OUTCOME_FLUSH_SIZE
+from reminders.outbox import OUTCOME_FLUSH_SIZE
 
 from .backends import read_sms_file
 from .workers import RedisServer, Worker, due_dose_reminders, wait_for
@@ -47,7 +47,7 @@ def all_sent(ids) -> bool:
 
 
 def test_two_workers_sweeping_at_the_same_time_send_nothing_twice(clinic, cara, start_worker, sms_file):
-    ids = due_dose_reminders(clinic, cara, 2 * CLAIM_BATCH_SIZE + 100, timezone.now() - timedelta(seconds=1))
+    ids = due_dose_reminders(clinic, cara, 1200, timezone.now() - timedelta(seconds=1))
     first = start_worker(slow_seconds=0.002)
     second = start_worker(slow_seconds=0.002, queue=first.queue)
     first.wait_ready()
@@ -65,7 +65,7 @@ def test_two_workers_sweeping_at_the_same_time_send_nothing_twice(clinic, cara, 
 def test_a_worker_killed_mid_batch_loses_nothing_and_resends_at_most_those_in_flight(clinic, cara, start_worker,
                                                                                     sms_file):
     ids = due_dose_reminders(clinic, cara, 120, timezone.now() - timedelta(seconds=1))
-    lease = {"REMINDERS_CLAIM_LEASE_SECONDS": "3"}
+    lease = {"REMINDERS_LEASE_MARGIN_SECONDS": "3"}
     doomed = start_worker(slow_seconds=0.03, env=lease).wait_ready()
     doomed.sweep()
     wait_for(lambda: len(sent_references(sms_file)) >= OUTCOME_FLUSH_SIZE + 10, 30, "part of the batch to go out")
