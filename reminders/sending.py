@@ -26,6 +26,7 @@ from django.conf import settings
 
 from .channels import Message, PermanentError, Sender, ThrottledError, TransientError, sender_for
 from .channels.base import AsyncSender
+from .channels.sms import sms_max_per_second
 from .models import Channel
 from .ratelimit import Bucket, bucket_for
 
@@ -71,7 +72,7 @@ def channel_rate(channel: str) -> tuple[float, str]:
     """(sends per second allowed by the provider account, 0 = unlimited; the account's name)."""
     if channel == Channel.SMS:
         account = f"{settings.REMINDERS_SMS_BACKEND}:{settings.TWILIO_ACCOUNT_SID}"
-        return float(settings.TWILIO_MAX_PER_SECOND or 0), account
+        return sms_max_per_second(), account
     return float(settings.EMAIL_MAX_PER_SECOND or 0), f"{settings.EMAIL_BACKEND}:{settings.EMAIL_HOST}"
 
 

@@ -59,6 +59,8 @@ def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:
 
 
 class TwilioBackend(SmsBackend):
+    max_per_second_setting = "TWILIO_MAX_PER_SECOND"
+
     def __init__(self):
         self.account_sid = settings.TWILIO_ACCOUNT_SID
         self.auth_token = settings.TWILIO_AUTH_TOKEN
