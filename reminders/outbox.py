@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .batch import Batch
+from .batch import Batch, load_claimed
 from .channels import PermanentError, TransientError
 from .models import LIVE_STATUSES, Channel, Reminder, ReminderStatus
 from .outcomes import MAX_ATTEMPTS, RETRY_BASE, RETRY_MAX, Outcomes, retry_delay, utc
@@ -188,10 +188,7 @@ class Sweep:
         if not ids:
             return False
         self.claimed += len(ids)
-        rows = list(
-            Reminder.objects.filter(pk__in=ids, claim_token=self.token, status=ReminderStatus.SENDING)
-            .select_related("clinic", "patient", "event", "recipient", "alert", "alert__patient")
-            .order_by("channel", "send_at", "id"))
+        rows = load_claimed(ids, self.token)
         if rows:
             self.mix = [row.channel for row in rows]
             batch = Batch(rows)

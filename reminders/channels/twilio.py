@@ -1,6 +1,6 @@
 """Twilio Programmable Messaging over its REST API.
 
-The sweep sends with `AsyncTwilioSender` (httpx, one keep-alive connection pool per sweep,
+The sweep sends with `AsyncTwilioSender` (aiohttp, one keep-alive connection pool per sweep,
 many requests in flight); `TwilioBackend.send` is the blocking equivalent (standard library).
 Both speak Twilio's Messages API only (a form POST to .../Accounts/{sid}/Messages.json, a JSON
 answer with `sid`), so TWILIO_API_URL may point at any server that speaks it.
@@ -18,7 +18,7 @@ import json
 import ssl
 from urllib.parse import urlencode, urlsplit
 
-import httpx
+import aiohttp
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpResponse
@@ -169,29 +169,31 @@ class TwilioBackend(SmsBackend):
 
 
 class AsyncTwilioSender(AsyncSender):
-    """Many requests in flight over one pool of kept-alive connections (httpx)."""
+    """Many requests in flight over one pool of kept-alive connections (aiohttp)."""
 
     def __init__(self, backend: TwilioBackend, concurrency: int):
         self.backend = backend
         self.url = f"{settings.TWILIO_API_URL.rstrip('/')}{backend.path}"
         self.concurrency = max(1, concurrency)
-        self.client = None
+        self.session = None
 
     async def open(self) -> None:
-        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
-        self.client = httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(TIMEOUT_SECONDS, pool=None),
-                                        headers=self.backend.headers, trust_env=False)
+        connector = aiohttp.TCPConnector(limit=self.concurrency, ttl_dns_cache=300)
+        self.session = aiohttp.ClientSession(connector=connector, headers=self.backend.headers,
+                                             timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS))
 
     async def close(self) -> None:
-        if self.client is not None:
-            await self.client.aclose()
-            self.client = None
+        if self.session is not None:
+            await self.session.close()
+            self.session = None
 
     async def send(self, message: Message) -> str:
         try:
-            response = await self.client.post(self.url, content=urlencode(self.backend.form(message)))
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"no answer from Twilio within {TIMEOUT_SECONDS} s: {exc!r}") from exc
-        except httpx.HTTPError as exc:
+            async with self.session.post(self.url, data=urlencode(self.backend.form(message))) as response:
+                body = await response.read()
+                status, retry_after = response.status, response.headers.get("Retry-After")
+        except TimeoutError as exc:
+            raise TransientError(f"no answer from Twilio within {TIMEOUT_SECONDS} s") from exc
+        except aiohttp.ClientError as exc:
             raise TransientError(f"Twilio unreachable: {exc!r}") from exc
-        return self.backend.outcome(response.status_code, response.content, response.headers.get("Retry-After"))
+        return self.backend.outcome(status, body, retry_after)
