@@ -10,9 +10,9 @@ from patients.models import EventStatus, ScheduledEvent
 from .channels import Message
 from .messages import Text, alert_text, patient_text, worklist_text
 from .models import (
+    PATIENT_KINDS,
     ClinicReminderSettings,
     OptOut,
-    PATIENT_KINDS,
     PatientReminderPreferences,
     Reminder,
     ReminderKind,

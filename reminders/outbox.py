@@ -47,6 +47,8 @@ CLAIM_MIN_SIZE = 10
 CLAIM_AHEAD_SECONDS = 10.0
 #: ... expecting each send to take this long until it has seen real ones.
 FIRST_LATENCY_GUESS = 0.5
+#: Prepared messages are handed to the senders this many at a time.
+SUBMIT_CHUNK = 100
 #: Outcomes are written after this many results or this many seconds, whichever comes first:
 #: a killed worker re-sends at most the rows in flight plus these.
 OUTCOME_FLUSH_SIZE = 50
@@ -193,7 +195,8 @@ class Sweep:
             self.mix = [row.channel for row in rows]
             batch = Batch(rows)
             deadline = min(row.next_attempt_at for row in rows).timestamp() - min(10.0, lease_margin() / 2)
-            self.submit([self.prepare(row, batch, deadline) for row in rows])
+            for start in range(0, len(rows), SUBMIT_CHUNK):  # the first sends need not wait for the whole claim
+                self.submit([self.prepare(row, batch, deadline) for row in rows[start:start + SUBMIT_CHUNK]])
         return len(ids) == size
 
     def prepare(self, row: Reminder, batch: Batch, deadline: float) -> Job | None:

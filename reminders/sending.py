@@ -96,9 +96,15 @@ class Pacer:
         self.lock = asyncio.Lock()
         self.paused_until = 0.0
         self.pause = THROTTLE_PAUSE
+        self.last_turn = 0.0
 
     async def turn(self, deadline: float) -> None:
-        """Wait for the next slot; ThrottledError when the channel is paused or has no slot in time."""
+        """Wait for the next slot; ThrottledError when the channel is paused or has no slot in time.
+
+        Lanes take their turn one at a time, and a turn starts no sooner than one interval after
+        the last one really started: a process that was held up (a busy machine) sends late, never
+        in a burst.
+        """
         now = time.time()
         if self.paused_until > now:
             raise ThrottledError("the channel is paused by the provider", retry_after=self.paused_until - now)
@@ -114,12 +120,13 @@ class Pacer:
                     raise ThrottledError(f"rate limit store unreachable: {exc}", retry_after=2.0) from exc
                 first = time.time() + wait
                 self.slots.extend(first + i * self.bucket.interval for i in range(n))
-            slot = self.slots.popleft()
-        if slot > deadline:
-            raise ThrottledError("no rate-limit slot before the lease ends", retry_after=max(0.0, slot - time.time()))
-        delay = slot - time.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
+            at = max(self.slots.popleft(), self.last_turn + self.bucket.interval)
+            if at > deadline:
+                raise ThrottledError("no rate-limit slot before the lease ends", retry_after=max(0.0, at - time.time()))
+            delay = at - time.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self.last_turn = time.time()
 
     def hold(self, retry_after: float | None) -> float:
         """The provider said slow down: pause this channel (here and, through the bucket, everywhere)."""

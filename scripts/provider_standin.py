@@ -36,17 +36,18 @@ class Stats:
         self.last_at = None
         self.connections = 0
 
-    def begin(self) -> None:
+    def begin(self) -> float:
+        """A message arrives: its arrival time (what the per-second counts use)."""
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        return time.time()
 
-    def received(self, key: str, status: int) -> None:
-        now = time.time()
-        self.first_at = self.first_at or now
-        self.last_at = now
+    def received(self, key: str, status: int, arrived: float) -> None:
+        self.first_at = self.first_at or arrived
+        self.last_at = arrived
         self.status[status] += 1
         if status < 300:
-            self.per_second[int(now)] += 1
+            self.per_second[int(arrived)] += 1
             self.seen[key] += 1
 
     def as_dict(self) -> dict:
@@ -68,16 +69,18 @@ class Provider:
         self.stats = Stats()
         self.sids = itertools.count(1)
         self.started_failing = None
+        self.arrivals: Counter = Counter()
 
-    def fault(self) -> int | None:
+    def fault(self, now: float) -> int | None:
         """The status to answer instead of success, if a fault is in force now."""
-        now = time.time()
         if self.args.fail_status:
             self.started_failing = self.started_failing or now
             if now - self.started_failing < self.args.fail_seconds:
                 return self.args.fail_status
-        if self.args.max_per_second and self.stats.per_second[int(now)] >= self.args.max_per_second:
-            return 429
+        if self.args.max_per_second:
+            self.arrivals[int(now)] += 1
+            if self.arrivals[int(now)] > self.args.max_per_second:
+                return 429
         return None
 
     # -- HTTP ---------------------------------------------------------------------------------
@@ -111,18 +114,18 @@ class Provider:
             return 200, {}, ""
         if method != "POST" or not path.endswith("/Messages.json"):
             return 404, {"code": 20404, "message": "not found"}, ""
-        self.stats.begin()
+        arrived = self.stats.begin()
         try:
+            status = self.fault(arrived)
             await asyncio.sleep(self.latency)
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-            status = self.fault()
             if status is None and not form.get("To"):
                 status = 400
             if status is None:
                 status = 201
-                self.stats.received(f"{form['To']}|{form.get('Body', '')}", status)
+                self.stats.received(f"{form['To']}|{form.get('Body', '')}", status, arrived)
                 return status, {"sid": f"SM{next(self.sids):032d}", "status": "queued", "to": form["To"]}, ""
-            self.stats.received("", status)
+            self.stats.received("", status, arrived)
             extra = "Retry-After: 1\r\n" if status == 429 else ""
             return status, {"code": 20429 if status == 429 else 20500, "message": "stand-in fault"}, extra
         finally:
@@ -131,17 +134,17 @@ class Provider:
     # -- SMTP -----------------------------------------------------------------------------------
 
     async def handle_DATA(self, server, session, envelope):
-        self.stats.begin()
+        arrived = self.stats.begin()
         try:
+            status = self.fault(arrived)
             await asyncio.sleep(self.latency)
-            status = self.fault()
             if status is not None:
-                self.stats.received("", 421)
+                self.stats.received("", 421, arrived)
                 return "421 4.7.0 Try again later"
             text = envelope.content.decode("utf-8", "replace")
             subject = next((line for line in text.splitlines() if line.lower().startswith("subject:")), "")
             body = text.split("\r\n\r\n", 1)[-1]
-            self.stats.received(f"{','.join(envelope.rcpt_tos)}|{subject}|{body}", 250)
+            self.stats.received(f"{','.join(envelope.rcpt_tos)}|{subject}|{body}", 250, arrived)
             return "250 Message accepted"
         finally:
             self.stats.in_flight -= 1
