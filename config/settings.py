@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "anymail",
     "clinics",
     "protocols",
     "patients",
@@ -202,6 +203,10 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "reminders@clinic.invalid")
+# django-anymail (an email provider's API as EMAIL_BACKEND, and its bounce/complaint webhooks at
+# /r/email/<provider>/tracking/): every ANYMAIL_<NAME> variable becomes ANYMAIL["<NAME>"], e.g.
+# ANYMAIL_WEBHOOK_SECRET=user:password, ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY=..., ANYMAIL_POSTMARK_SERVER_TOKEN=...
+ANYMAIL = {name.removeprefix("ANYMAIL_"): value for name, value in os.environ.items() if name.startswith("ANYMAIL_")}
 
 # Reminders (docs/reminders.md): links in messages start with PUBLIC_BASE_URL; texts go through SMS_BACKEND
 # (console, file, null, twilio or a dotted path).
