@@ -31,12 +31,12 @@ from django.utils import timezone
 from .batch import Batch, load_claimed
 from .channels import PermanentError, TransientError
 from .models import LIVE_STATUSES, Channel, Reminder, ReminderStatus
-from .outcomes import MAX_ATTEMPTS, RETRY_BASE, RETRY_MAX, Outcomes, retry_delay, utc
+from .outcomes import MAX_ATTEMPTS, RETRY_MAX, Outcomes, retry_delay, utc
 from .sending import CHANNEL_DOWN_AFTER, Job, Result, SendingLoop, channel_concurrency, channel_rate
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CHANNEL_DOWN_AFTER", "MAX_ATTEMPTS", "RETRY_BASE", "RETRY_MAX", "Outcomes", "claim_due", "due_backlog",
+__all__ = ["CHANNEL_DOWN_AFTER", "MAX_ATTEMPTS", "RETRY_MAX", "Outcomes", "claim_due", "due_backlog",
            "retry_delay", "send_due_reminders"]
 
 #: Most rows claimed in one round trip ...

@@ -9,6 +9,7 @@ import uuid
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -18,15 +19,16 @@ from .channels import PermanentError
 from .models import Reminder, ReminderStatus
 from .services import reminder_refused
 
-#: Transient failures are retried after RETRY_BASE * 2**(attempt - 1), at most RETRY_MAX apart ...
-RETRY_BASE = timedelta(seconds=30)
+#: Transient failures are retried after REMINDERS_RETRY_BASE_SECONDS (30) * 2**(attempt - 1), at most
+#: RETRY_MAX apart ...
 RETRY_MAX = timedelta(minutes=30)
 #: ... and given up (failed) after this many attempts.
 MAX_ATTEMPTS = 6
 
 
 def retry_delay(attempts: int) -> timedelta:
-    return min(RETRY_BASE * 2 ** max(attempts - 1, 0), RETRY_MAX)
+    base = timedelta(seconds=settings.REMINDERS_RETRY_BASE_SECONDS)
+    return min(base * 2 ** max(attempts - 1, 0), RETRY_MAX)
 
 
 class Outcomes:

@@ -50,7 +50,7 @@ class Stats:
             self.per_second[int(arrived)] += 1
             self.seen[key] += 1
 
-    def as_dict(self) -> dict:
+    def as_dict(self, detail: bool = False) -> dict:
         accepted = sum(self.seen.values())
         return {
             "accepted": accepted, "distinct": len(self.seen), "duplicates": accepted - len(self.seen),
@@ -59,6 +59,7 @@ class Stats:
             "peak_in_flight": self.peak_in_flight, "in_flight": self.in_flight,
             "status": {str(k): v for k, v in self.status.items()},
             "first_at": self.first_at, "last_at": self.last_at, "connections": self.connections,
+            **({"received": dict(self.seen)} if detail else {}),
         }
 
 
@@ -108,7 +109,7 @@ class Provider:
 
     async def answer(self, method: str, path: str, body: bytes) -> tuple[int, dict, str]:
         if method == "GET" and path.startswith("/stats"):
-            return 200, self.stats.as_dict(), ""
+            return 200, self.stats.as_dict(detail="detail" in path), ""
         if method == "POST" and path.startswith("/reset"):
             self.stats = Stats()
             return 200, {}, ""
