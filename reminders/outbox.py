@@ -157,10 +157,11 @@ class Sweep:
                     self.outcomes.flush()
                     last_flush = time.monotonic()
                 within_budget = not self.claimed or time.monotonic() - started < time_budget.total_seconds()
-                if more_due and within_budget and self.queued_seconds() < CLAIM_AHEAD_SECONDS / 2:
+                paused = self.loop is not None and self.loop.paused()  # claim nothing while a provider asks to wait
+                if more_due and within_budget and not paused and self.queued_seconds() < CLAIM_AHEAD_SECONDS / 2:
                     more_due = self.claim_and_submit()
                     continue
-                if not self.pending and not self.waiting:
+                if not self.pending and not self.waiting and not (paused and more_due and within_budget):
                     break
                 self.collect(block=True, timeout=min(FLUSH_EVERY, 0.2))
             abandon = False

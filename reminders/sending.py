@@ -254,6 +254,11 @@ class SendingLoop:
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
 
+    def paused(self) -> bool:
+        """Whether a provider asked to slow down and its pause is not over."""
+        now = time.time()
+        return any(lanes.pacer.paused_until > now for lanes in list(self.channels.values()))
+
     def report(self, result: Result) -> None:
         self.results.put(result)
 
