@@ -12,7 +12,7 @@ from reminders.channels import PermanentError, ThrottledError, TransientError, s
 from reminders.channels.smtp import AsyncSmtpSender
 from reminders.ratelimit import HEADROOM, FileBucket, LocalBucket
 
-from .test_channels import EMAIL, TEXT, RefusingHandler, free_port, twilio  # noqa: F401  (the fixture)
+from .test_channels import EMAIL, TEXT, RefusingHandler, free_port
 
 
 def run(coroutine):
