@@ -49,7 +49,7 @@ class Bucket:
 
     def __init__(self, key: str, per_second: float):
         self.key = key
-        self.interval = 1.0 / (per_second * HEADROOM)
+        self.interval = 1.0 / (per_second * HEADROOM) if per_second > 0 else 0.0  # 0: carries holds only
 
     def reserve(self, n: int) -> float:
         return self._step(self.interval, n, 0.0)

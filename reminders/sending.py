@@ -41,6 +41,8 @@ THROTTLE_PAUSE = 2.0
 THROTTLE_PAUSE_MAX = 60.0
 #: Rate-limit slots are reserved this many seconds' worth at a time (fewer round trips).
 SLOT_BATCH_SECONDS = 0.25
+#: A channel without a rate limit looks this often whether another worker was told to slow down.
+HOLD_CHECK_EVERY = 1.0
 
 
 @dataclass(slots=True)
@@ -88,15 +90,34 @@ def async_sender_for(channel: str, concurrency: int) -> AsyncSender | None:
 
 
 class Pacer:
-    """Hands out the rate limit's slots in order; holds the channel when the provider says so."""
+    """Hands out the rate limit's slots in order; holds the channel when the provider says so.
 
-    def __init__(self, bucket: Bucket | None):
+    Without a rate limit (`per_second` 0) the bucket only carries holds: it is looked at once a
+    second, so that a provider's "slow down" seen by one worker pauses the others too.
+    """
+
+    def __init__(self, bucket: Bucket, per_second: float):
         self.bucket = bucket
+        self.limited = per_second > 0
         self.slots: deque[float] = deque()
         self.lock = asyncio.Lock()
         self.paused_until = 0.0
         self.pause = THROTTLE_PAUSE
         self.last_turn = 0.0
+        self.hold_checked = 0.0
+
+    def _check_pause(self) -> None:
+        now = time.time()
+        if not self.limited and now - self.hold_checked >= HOLD_CHECK_EVERY:
+            self.hold_checked = now
+            try:
+                held = self.bucket.reserve(0)  # no slot taken: how long another worker's hold still lasts
+            except Exception:  # the store is away; with no rate limit there is nothing to protect
+                held = 0.0
+            if held > 0:
+                self.paused_until = max(self.paused_until, now + held)
+        if self.paused_until > now:
+            raise ThrottledError("the channel is paused by the provider", retry_after=self.paused_until - now)
 
     async def turn(self, deadline: float) -> None:
         """Wait for the next slot; ThrottledError when the channel is paused or has no slot in time.
@@ -105,12 +126,11 @@ class Pacer:
         the last one really started: a process that was held up (a busy machine) sends late, never
         in a burst.
         """
-        now = time.time()
-        if self.paused_until > now:
-            raise ThrottledError("the channel is paused by the provider", retry_after=self.paused_until - now)
-        if self.bucket is None:
+        self._check_pause()
+        if not self.limited:
             return
         async with self.lock:
+            self._check_pause()  # a lane that waited for the lock may have waited through a "slow down"
             if not self.slots:
                 n = max(1, round(SLOT_BATCH_SECONDS / self.bucket.interval))
                 try:
@@ -126,6 +146,7 @@ class Pacer:
             delay = at - time.time()
             if delay > 0:
                 await asyncio.sleep(delay)
+            self._check_pause()
             self.last_turn = time.time()
 
     def hold(self, retry_after: float | None) -> float:
@@ -134,11 +155,10 @@ class Pacer:
         self.pause = min(self.pause * 2, THROTTLE_PAUSE_MAX) if not retry_after else THROTTLE_PAUSE
         self.paused_until = max(self.paused_until, time.time() + seconds)
         self.slots.clear()
-        if self.bucket is not None:
-            try:
-                self.bucket.hold(seconds)
-            except Exception:
-                logger.warning("could not share a provider's slow-down through the rate limit store", exc_info=True)
+        try:
+            self.bucket.hold(seconds)
+        except Exception:
+            logger.warning("could not share a provider's slow-down through the rate limit store", exc_info=True)
         return seconds
 
     def recovered(self) -> None:
@@ -153,7 +173,7 @@ class ChannelLanes:
         self.channel = channel
         self.concurrency = channel_concurrency(channel)
         per_second, account = channel_rate(channel)
-        self.pacer = Pacer(bucket_for(channel, account, per_second) if per_second > 0 else None)
+        self.pacer = Pacer(bucket_for(channel, account, per_second), per_second)
         self.queue: asyncio.Queue[Job | None] = asyncio.Queue()
         self.failures_in_a_row = 0
         self.down = ""

@@ -109,3 +109,35 @@ def test_the_rate_limit_spaces_slots_and_a_hold_delays_every_slot(bucket_class, 
     assert bucket.reserve(1) == pytest.approx(5 * bucket.interval, abs=0.05), "the next after the five reserved"
     bucket.hold(3)
     assert bucket.reserve(1) == pytest.approx(3, abs=0.05)
+
+
+def test_a_slow_down_seen_by_one_worker_pauses_the_others_even_without_a_rate_limit():
+    from reminders.sending import Pacer
+
+    key = f"test:shared-hold:{time.monotonic_ns()}"
+    here, elsewhere = Pacer(LocalBucket(key, 0), 0), Pacer(LocalBucket(key, 0), 0)
+    run(elsewhere.turn(deadline=time.time() + 60))  # nothing held: a turn at once
+    here.hold(retry_after=5)
+    elsewhere.hold_checked = 0  # its once-a-second look is due
+    with pytest.raises(ThrottledError) as paused:
+        run(elsewhere.turn(deadline=time.time() + 60))
+    assert 4 < paused.value.retry_after <= 5
+
+
+def test_lanes_sharing_a_rate_limit_never_start_closer_than_its_interval():
+    from reminders.sending import Pacer
+
+    pacer = Pacer(LocalBucket(f"test:spacing:{time.monotonic_ns()}", 40), 40)
+    starts = []
+
+    async def lane():
+        for _ in range(5):
+            await pacer.turn(deadline=time.time() + 60)
+            starts.append(time.monotonic())
+
+    async def lanes():
+        await asyncio.gather(*(lane() for _ in range(4)))
+
+    run(lanes())
+    gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
+    assert len(starts) == 20 and min(gaps) >= pacer.bucket.interval * 0.98
