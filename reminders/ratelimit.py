@@ -27,17 +27,25 @@ from django.conf import settings
 #: Slots are spaced 1 / (rate x HEADROOM) apart: a send that leaves a little late (a busy
 #: machine) must not make the provider count more than `rate` in one second.
 HEADROOM = 0.95
+#: A provider's hold lasts at most this long ...
+HOLD_MAX = 600.0
+#: ... and a state further ahead than this is stale (a clock that jumped back), not a queue:
+#: reservations are only ever a few slots ahead.
+STALE_AFTER = 3600.0
 
 RESERVE_SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local interval, n, hold = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat - now > tonumber(ARGV[4]) then tat = 0 end
 local start = math.max(tat, now)
 if hold > 0 then
   tat = math.max(tat, now + hold)
-else
+elseif n > 0 then
   tat = start + n * interval
+else
+  return string.format('%.6f', start - now)
 end
 redis.call('SET', KEYS[1], string.format('%.6f', tat), 'PX', math.ceil((tat - now) * 1000) + 60000)
 return string.format('%.6f', start - now)
@@ -52,11 +60,12 @@ class Bucket:
         self.interval = 1.0 / (per_second * HEADROOM) if per_second > 0 else 0.0  # 0: carries holds only
 
     def reserve(self, n: int) -> float:
+        """Reserve n slots (0: only look how long a hold still lasts)."""
         return self._step(self.interval, n, 0.0)
 
     def hold(self, seconds: float) -> None:
         """Nobody sends before `seconds` from now (the provider asked us to slow down)."""
-        self._step(self.interval, 0, max(seconds, 0.001))
+        self._step(self.interval, 0, min(max(seconds, 0.001), HOLD_MAX))
 
     def _step(self, interval: float, n: int, hold: float) -> float:
         raise NotImplementedError
@@ -64,10 +73,14 @@ class Bucket:
     @staticmethod
     def _advance(tat: float, now: float, interval: float, n: int, hold: float) -> tuple[float, float]:
         """(new tat, wait before the first slot): the same arithmetic as RESERVE_SCRIPT."""
+        if tat - now > STALE_AFTER:
+            tat = 0.0
         start = max(tat, now)
         if hold > 0:
             return max(tat, now + hold), start - now
-        return start + n * interval, start - now
+        if n > 0:
+            return start + n * interval, start - now
+        return tat, start - now  # a look only: nothing reserved
 
 
 class LocalBucket(Bucket):
@@ -118,7 +131,7 @@ class RedisBucket(Bucket):
         self.script = self.client.register_script(RESERVE_SCRIPT)
 
     def _step(self, interval, n, hold):
-        return float(self.script(keys=[self.key], args=[f"{interval:.9f}", n, f"{hold:.6f}"]))
+        return float(self.script(keys=[self.key], args=[f"{interval:.9f}", n, f"{hold:.6f}", STALE_AFTER]))
 
 
 def store_url() -> str:

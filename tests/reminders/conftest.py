@@ -7,6 +7,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from patients.services import enrollment_create
+from reminders.ratelimit import LocalBucket
 from tests.factories import StaffFactory
 
 from .backends import RecordingSmsBackend
@@ -21,6 +22,8 @@ def reminder_settings(settings):
     # one lane per channel: the order of sends is the order of rows, as these tests expect
     settings.REMINDERS_SMS_CONCURRENCY = settings.REMINDERS_EMAIL_CONCURRENCY = 1
     settings.TWILIO_MAX_PER_SECOND = settings.EMAIL_MAX_PER_SECOND = 0
+    settings.REMINDERS_RATE_LIMIT_URL = "memory://"  # in-process: no state shared with other runs ...
+    LocalBucket._state.clear()  # ... nor with other tests (each travels to its own time)
     RecordingSmsBackend.sent.clear()
     RecordingSmsBackend.attempts.clear()
     RecordingSmsBackend.fail_with = RecordingSmsBackend.on_send = None

@@ -141,3 +141,10 @@ def test_lanes_sharing_a_rate_limit_never_start_closer_than_its_interval():
     run(lanes())
     gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
     assert len(starts) == 20 and min(gaps) >= pacer.bucket.interval * 0.98
+
+
+def test_a_rate_limit_state_far_ahead_is_taken_for_a_clock_that_jumped_back_not_for_a_hold(tmp_path):
+    key = f"test:stale:{time.monotonic_ns()}"
+    bucket = FileBucket(key, 0, tmp_path)
+    bucket.path.write_text(f"{time.time() + 30 * 86400:.6f}")  # a month ahead: written before the clock went back
+    assert bucket.reserve(0) == 0
