@@ -87,11 +87,11 @@ def test_a_provider_failing_for_a_while_then_recovering_gets_every_text_once(cli
 def test_a_worker_killed_with_200_sends_in_flight_loses_nothing_and_resends_at_most_those(clinic, cara, tmp_path,
                                                                                          processes):
     provider = processes(ProviderStandin(tmp_path, latency_ms=1500))
-    ids = due_dose_reminders(clinic, cara, 500, timezone.now())
+    ids = due_dose_reminders(clinic, cara, 700, timezone.now())
     env = {**provider.twilio_env, "REMINDERS_SMS_CONCURRENCY": "200", "REMINDERS_LEASE_MARGIN_SECONDS": "3"}
     doomed = processes(Worker(tmp_path, name="doomed", env=env)).wait_ready()
     doomed.sweep()
-    wait_for(lambda: provider.stats()["in_flight"] >= 200 and provider.stats()["accepted"] >= 200, 60,
+    wait_for(lambda: provider.stats()["in_flight"] >= 200 and provider.stats()["accepted"] >= 200, 90,
              "200 sends in flight after some were answered", every=0.05)
     doomed.kill()
     claimed_at_kill = set(Reminder.objects.filter(pk__in=ids, status=ReminderStatus.SENDING)
