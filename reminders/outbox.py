@@ -169,10 +169,12 @@ class Sweep:
             if self.loop is not None:
                 self.loop.close(abandon=abandon)
                 self.collect(block=False)
+                self.peak_in_flight = self.loop.peak_in_flight()
             self.outcomes.flush()
         counts = Counter(self.outcomes.counts)
         if self.claimed:
             counts["claimed"] = self.claimed
+            counts["peak_in_flight"] = self.peak_in_flight
         return counts
 
     def queued_seconds(self) -> float:
@@ -232,7 +234,6 @@ class Sweep:
         if self.loop is None:
             self.loop = SendingLoop()
         self.loop.submit(jobs)
-        self.peak_in_flight = max(self.peak_in_flight, sum(self.queued.values()))
 
     # -- results --------------------------------------------------------------------------------
 

@@ -177,6 +177,7 @@ class ChannelLanes:
         self.queue: asyncio.Queue[Job | None] = asyncio.Queue()
         self.failures_in_a_row = 0
         self.down = ""
+        self.sending = self.peak_sending = 0  # messages with the provider right now, and at most
         self.async_sender = async_sender_for(channel, self.concurrency)
         self.executor = None
         if self.async_sender is None:
@@ -236,6 +237,8 @@ class ChannelLanes:
         started = time.time()
         if started >= job.deadline:
             return Result(job, "released")
+        self.sending += 1
+        self.peak_sending = max(self.peak_sending, self.sending)
         try:
             if sender is not None:
                 ref = await sender.send(job.message)
@@ -255,6 +258,8 @@ class ChannelLanes:
         except Exception as exc:  # a bug must not stop the lane; the row is retried, then failed
             logger.exception("reminder %s could not be sent", job.row_id)
             return Result(job, "transient", error=TransientError(f"{type(exc).__name__}: {exc}"))
+        finally:
+            self.sending -= 1
         self.failures_in_a_row = 0
         self.pacer.recovered()
         return Result(job, "sent", provider_ref=ref or "", seconds=time.time() - started)
@@ -273,6 +278,10 @@ class SendingLoop:
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
+
+    def peak_in_flight(self) -> int:
+        """The most messages that were with the providers at once (summed over channels)."""
+        return sum(lanes.peak_sending for lanes in self.channels.values())
 
     def paused(self) -> bool:
         """Whether a provider asked to slow down and its pause is not over."""

@@ -243,6 +243,21 @@ def tree_usage(root_pid: int) -> tuple[float, int]:
     return cpu, rss
 
 
+def sweep_reports(folder: Path, pending: int) -> list[dict]:
+    """What each sweep of the run reported (the workers' "reminders sweep: {...}" log lines)."""
+    import ast
+
+    reports = []
+    for log in folder.glob(f"worker-{pending}-*.log"):
+        for line in log.read_text(errors="replace").splitlines():
+            if "reminders sweep: {" in line:
+                try:
+                    reports.append(ast.literal_eval(line.split("reminders sweep: ", 1)[1].strip()))
+                except (ValueError, SyntaxError):
+                    continue
+    return reports
+
+
 class Standin:
     """The built-in provider stand-in, in a process of its own."""
 
@@ -312,11 +327,11 @@ def run(args, pending: int, folder: Path, standin: Standin | None) -> dict:
     if standin is not None:
         standin.reset()
 
-    env = {**os.environ, "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1", **provider_env(args, standin)}
+    env = {**os.environ, "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1", **provider_env(args, standin)}
     workers, logs = [], []
     for n in range(args.workers):
         log = open(folder / f"worker-{pending}-{n}.log", "wb")  # noqa: SIM115
-        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=WARNING", "--without-gossip",
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--without-gossip",
                    "--without-mingle", "--without-heartbeat", f"--concurrency={args.concurrency}",
                    "-n", f"bench-{os.getpid()}-{n}@%h"]
         workers.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
@@ -375,6 +390,7 @@ def run(args, pending: int, folder: Path, standin: Standin | None) -> dict:
         cursor.execute("SELECT count(*) FROM reminders_reminder WHERE send_at > %s AND status <> 'pending'", [due_at])
         future_touched = cursor.fetchone()[0]
     sent = statuses.get("sent", 0)
+    sweeps = sweep_reports(folder, pending)
     last_after = (last_sent - due_at).total_seconds() if last_sent else None
     result = {
         "channel": args.channel, "due": args.due, "pending": pending, "workers": args.workers,
@@ -385,6 +401,7 @@ def run(args, pending: int, folder: Path, standin: Standin | None) -> dict:
         "worker_cpu_s": cpu_used, "cpu_ms_per_reminder": 1000 * cpu_used / sent if sent else None,
         "peak_rss_mib_per_worker": [round(kib / 1024, 1) for kib in peak_rss], "max_attempts": max_attempts,
         "future_rows_touched": future_touched, "sweeps_fired": len(fired), "load": os.getloadavg(),
+        "sweeps": len(sweeps), "peak_in_flight_per_sweep": max((s.get("peak_in_flight", 0) for s in sweeps), default=0),
     }
     if standin is not None:
         stats = standin.stats()
@@ -400,6 +417,8 @@ def run(args, pending: int, folder: Path, standin: Standin | None) -> dict:
     if sent:
         print(f"worker CPU: {cpu_used:.1f} s, {result['cpu_ms_per_reminder']:.2f} ms per reminder sent", flush=True)
     print(f"worker peak memory (each worker with its pool): {result['peak_rss_mib_per_worker']} MiB", flush=True)
+    print(f"{len(sweeps)} sweep(s) ran; at most {result['peak_in_flight_per_sweep']} messages in flight in one sweep",
+          flush=True)
     if "provider" in result:
         p = result["provider"]
         print(f"provider received {p['accepted']:,} ({p['duplicates']} duplicates), at most {p['max_per_second']} "
