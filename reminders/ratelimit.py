@@ -24,9 +24,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-#: Slots are spaced 1 / (rate x HEADROOM) apart: a send that leaves a little late (a busy
-#: machine) must not make the provider count more than `rate` in one second.
-HEADROOM = 0.95
+#: Slots are spaced 1 / (rate x HEADROOM) apart, and a send may start at most SLOT_TOLERANCE
+#: after its slot (a later one gives the slot up and takes another): together they leave room
+#: for the provider's own delays, so that it never counts more than `rate` in one second.
+HEADROOM = 0.9
+SLOT_TOLERANCE = 0.02
 #: A provider's hold lasts at most this long ...
 HOLD_MAX = 600.0
 #: ... and a state further ahead than this is stale (a clock that jumped back), not a queue:
@@ -45,22 +47,23 @@ if hold > 0 then
 elseif n > 0 then
   tat = start + n * interval
 else
-  return string.format('%.6f', start - now)
+  return string.format('%.6f', tat)
 end
 redis.call('SET', KEYS[1], string.format('%.6f', tat), 'PX', math.ceil((tat - now) * 1000) + 60000)
-return string.format('%.6f', start - now)
+return string.format('%.6f', start)
 """
 
 
 class Bucket:
-    """Slots for sends: `reserve(n)` -> seconds from now until the first of n slots, 1/rate apart."""
+    """Slots for sends: `reserve(n)` -> when the first of n slots, 1/rate apart, begins (epoch seconds
+    on the store's clock: Redis's, or this host's)."""
 
     def __init__(self, key: str, per_second: float):
         self.key = key
         self.interval = 1.0 / (per_second * HEADROOM) if per_second > 0 else 0.0  # 0: carries holds only
 
     def reserve(self, n: int) -> float:
-        """Reserve n slots (0: only look how long a hold still lasts)."""
+        """Reserve n slots (0: only look until when a hold lasts; a time past means none)."""
         return self._step(self.interval, n, 0.0)
 
     def hold(self, seconds: float) -> None:
@@ -72,15 +75,15 @@ class Bucket:
 
     @staticmethod
     def _advance(tat: float, now: float, interval: float, n: int, hold: float) -> tuple[float, float]:
-        """(new tat, wait before the first slot): the same arithmetic as RESERVE_SCRIPT."""
+        """(new tat, when the first slot begins): the same arithmetic as RESERVE_SCRIPT."""
         if tat - now > STALE_AFTER:
             tat = 0.0
         start = max(tat, now)
         if hold > 0:
-            return max(tat, now + hold), start - now
+            return max(tat, now + hold), start
         if n > 0:
-            return start + n * interval, start - now
-        return tat, start - now  # a look only: nothing reserved
+            return start + n * interval, start
+        return tat, tat  # a look only: nothing reserved; until when a hold lasts (past: none)
 
 
 class LocalBucket(Bucket):
@@ -89,9 +92,9 @@ class LocalBucket(Bucket):
 
     def _step(self, interval, n, hold):
         with self._lock:
-            tat, wait = self._advance(self._state.get(self.key, 0.0), time.time(), interval, n, hold)
+            tat, start = self._advance(self._state.get(self.key, 0.0), time.time(), interval, n, hold)
             self._state[self.key] = tat
-        return wait
+        return start
 
 
 class FileBucket(Bucket):
@@ -109,12 +112,12 @@ class FileBucket(Bucket):
                 tat = float(raw) if raw else 0.0
             except ValueError:
                 tat = 0.0
-            tat, wait = self._advance(tat if math.isfinite(tat) else 0.0, time.time(), interval, n, hold)
+            tat, start = self._advance(tat if math.isfinite(tat) else 0.0, time.time(), interval, n, hold)
             data = f"{tat:.6f}".encode().ljust(32)
             os.pwrite(fd, data, 0)
         finally:
             os.close(fd)
-        return wait
+        return start
 
 
 class RedisBucket(Bucket):

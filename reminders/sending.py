@@ -28,7 +28,7 @@ from .channels import Message, PermanentError, Sender, ThrottledError, Transient
 from .channels.base import AsyncSender
 from .channels.sms import sms_max_per_second
 from .models import Channel
-from .ratelimit import Bucket, bucket_for
+from .ratelimit import SLOT_TOLERANCE, Bucket, bucket_for
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,6 @@ class Pacer:
         self.lock = asyncio.Lock()
         self.paused_until = 0.0
         self.pause = THROTTLE_PAUSE
-        self.last_turn = 0.0
         self.hold_checked = 0.0
 
     def _check_pause(self) -> None:
@@ -111,43 +110,48 @@ class Pacer:
         if not self.limited and now - self.hold_checked >= HOLD_CHECK_EVERY:
             self.hold_checked = now
             try:
-                held = self.bucket.reserve(0)  # no slot taken: how long another worker's hold still lasts
+                held_until = self.bucket.reserve(0)  # no slot taken: until when another worker's hold lasts
             except Exception:  # the store is away; with no rate limit there is nothing to protect
-                held = 0.0
-            if held > 0:
-                self.paused_until = max(self.paused_until, now + held)
+                held_until = 0.0
+            if held_until > now:
+                self.paused_until = max(self.paused_until, held_until)
         if self.paused_until > now:
             raise ThrottledError("the channel is paused by the provider", retry_after=self.paused_until - now)
 
     async def turn(self, deadline: float) -> None:
         """Wait for the next slot; ThrottledError when the channel is paused or has no slot in time.
 
-        Lanes take their turn one at a time, and a turn starts no sooner than one interval after
-        the last one really started: a process that was held up (a busy machine) sends late, never
-        in a burst.
+        Lanes take their turn one at a time. A send starts at its slot or at most SLOT_TOLERANCE
+        after it; a lane that comes to its slot later (a busy machine) gives the slot up and takes
+        the next, so late sends never bunch up with other workers' slots.
         """
         self._check_pause()
         if not self.limited:
             return
         async with self.lock:
-            self._check_pause()  # a lane that waited for the lock may have waited through a "slow down"
-            if not self.slots:
-                n = max(1, round(SLOT_BATCH_SECONDS / self.bucket.interval))
-                try:
-                    wait = self.bucket.reserve(n)
-                except Exception as exc:  # the shared store is away: never send without a slot
-                    logger.warning("rate limit store unreachable: %s", exc)
-                    raise ThrottledError(f"rate limit store unreachable: {exc}", retry_after=2.0) from exc
-                first = time.time() + wait
-                self.slots.extend(first + i * self.bucket.interval for i in range(n))
-            at = max(self.slots.popleft(), self.last_turn + self.bucket.interval)
-            if at > deadline:
-                raise ThrottledError("no rate-limit slot before the lease ends", retry_after=max(0.0, at - time.time()))
-            delay = at - time.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            self._check_pause()
-            self.last_turn = time.time()
+            while True:
+                self._check_pause()  # a lane that waited for the lock may have waited through a "slow down"
+                now = time.time()
+                while self.slots and self.slots[0] + SLOT_TOLERANCE < now:
+                    self.slots.popleft()  # slots gone by unused: given up
+                if not self.slots:
+                    n = max(1, round(SLOT_BATCH_SECONDS / self.bucket.interval))
+                    try:
+                        first = self.bucket.reserve(n)
+                    except Exception as exc:  # the shared store is away: never send without a slot
+                        logger.warning("rate limit store unreachable: %s", exc)
+                        raise ThrottledError(f"rate limit store unreachable: {exc}", retry_after=2.0) from exc
+                    self.slots.extend(first + i * self.bucket.interval for i in range(n))
+                    continue
+                slot = self.slots.popleft()
+                if slot > deadline:
+                    raise ThrottledError("no rate-limit slot before the lease ends",
+                                         retry_after=max(0.0, slot - time.time()))
+                delay = slot - time.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                if time.time() <= slot + SLOT_TOLERANCE:
+                    return
 
     def hold(self, retry_after: float | None) -> float:
         """The provider said slow down: pause this channel (here and, through the bucket, everywhere)."""
