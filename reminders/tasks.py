@@ -59,8 +59,9 @@ def reminders_send_due(self, helper: bool = False) -> dict:
         if backlog > ROWS_PER_SENDER:
             asked = ask_for_senders(senders_wanted(backlog, outbox.sweeps_at_work() + 1), queue)
     sent = outbox.send_due_reminders()
-    if sent.get("claimed") and outbox.due_backlog(limit=1):
-        asked += ask_for_senders(1, queue)  # hand over: the task ends, the work does not
+    if sent.get("claimed", 0) > sent.get("released", 0) and outbox.due_backlog(limit=1):
+        # hand over: the task ends, the work does not (a sweep that only gave rows back waits for the beat)
+        asked += ask_for_senders(1, queue)
     counts = {str(outcome): number for outcome, number in sent.items()}
     if asked:
         counts["senders_asked"] = asked

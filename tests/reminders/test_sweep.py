@@ -332,6 +332,18 @@ def test_a_sweep_that_spends_its_time_budget_with_rows_still_due_hands_over_to_a
     assert counts["claimed"] == 2 and len(asked_for) == 1
 
 
+def test_a_sweep_that_could_only_give_its_rows_back_does_not_hand_over_but_waits_for_the_beat(
+        six_doses_due, asked_for, monkeypatch):
+    from collections import Counter
+
+    from reminders import outbox, tasks
+
+    monkeypatch.setattr(outbox, "send_due_reminders", lambda: Counter(claimed=6, released=6))
+    with at("2026-03-04 08:00Z"):
+        tasks.reminders_send_due.apply(kwargs={"helper": True}).get()
+    assert asked_for == [], "no task after task for rows that cannot be sent now"
+
+
 def test_one_beat_entry_sweeps_every_minute_and_expires_if_not_run_in_time():
     from config.celery_app import app
 
