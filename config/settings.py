@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "anymail",
     "clinics",
     "protocols",
     "patients",
@@ -210,7 +211,12 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "reminders@clinic.invalid")
+# django-anymail (an email provider's API as EMAIL_BACKEND, and its bounce/complaint webhooks at
+# /r/email/<provider>/tracking/): every ANYMAIL_<NAME> variable becomes ANYMAIL["<NAME>"], e.g.
+# ANYMAIL_WEBHOOK_SECRET=user:password, ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY=..., ANYMAIL_POSTMARK_SERVER_TOKEN=...
+ANYMAIL = {name.removeprefix("ANYMAIL_"): value for name, value in os.environ.items() if name.startswith("ANYMAIL_")}
 
 # Reminders (docs/reminders.md): links in messages start with PUBLIC_BASE_URL; texts go through SMS_BACKEND
 # (console, file, null, twilio or a dotted path).
@@ -218,7 +224,17 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "" if PRODUCTION else "http:
 REMINDERS_SMS_BACKEND = os.environ.get("SMS_BACKEND", "twilio" if PRODUCTION else "console")
 REMINDERS_SMS_FILE = os.environ.get("SMS_FILE", str(VAR_DIR / "sms.jsonl"))
 REMINDERS_SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "")
-REMINDERS_CLAIM_LEASE_SECONDS = int(os.environ.get("REMINDERS_CLAIM_LEASE_SECONDS", "300"))
+# Sending (docs/reminders.md): messages in flight at once per sweep and channel; a claim's lease is
+# this margin plus the time its rows should take; providers' rate limits, shared by every worker
+# (0 = unlimited; Twilio's default for a US long-code sender is 1 message segment per second).
+REMINDERS_SMS_CONCURRENCY = int(os.environ.get("REMINDERS_SMS_CONCURRENCY", "32"))
+REMINDERS_EMAIL_CONCURRENCY = int(os.environ.get("REMINDERS_EMAIL_CONCURRENCY", "8"))
+REMINDERS_LEASE_MARGIN_SECONDS = float(os.environ.get("REMINDERS_LEASE_MARGIN_SECONDS", "30"))
+REMINDERS_RETRY_BASE_SECONDS = float(os.environ.get("REMINDERS_RETRY_BASE_SECONDS", "30"))
+REMINDERS_MAX_SENDERS = int(os.environ.get("REMINDERS_MAX_SENDERS", "8"))
+REMINDERS_RATE_LIMIT_URL = os.environ.get("REMINDERS_RATE_LIMIT_URL", "")
+TWILIO_MAX_PER_SECOND = float(os.environ.get("TWILIO_MAX_PER_SECOND", "1"))
+EMAIL_MAX_PER_SECOND = float(os.environ.get("EMAIL_MAX_PER_SECOND", "0"))
 TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER", "")

@@ -1,236 +1,301 @@
-"""The sweep: claim due rows atomically, send outside any transaction, record each outcome.
+"""The sweep: claim due rows atomically, send them concurrently outside any transaction, record
+each outcome.
 
 - Claiming is one short transaction: SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL, a
   conditional UPDATE elsewhere. Two sweeps at once never claim the same row.
-- A claim is a lease: a claimed row's `next_attempt_at` moves to the lease's end, so a row whose
-  worker died (SIGKILL, power cut) is claimed again once the lease expires. Only rows in flight
-  at that moment can be sent twice.
-- Outcomes are written every OUTCOME_FLUSH_SIZE sends, each guarded by the claim token, so a
-  worker whose lease was taken over cannot overwrite the new owner's outcome.
+- A claim is a lease sized to the work claimed: a claimed row's `next_attempt_at` moves to the
+  lease's end (margin + the time the claimed rows should take at the channel's observed latency,
+  concurrency and rate limit), so a row whose worker died (SIGKILL, power cut) is claimed again
+  once the lease expires. Only rows in flight at that moment can be sent twice.
+- The sweep's thread does the database work: it claims a little ahead of the senders, decides
+  and words each row (reminders/batch.py) and hands the messages to the sending loop
+  (reminders/sending.py), where many are in flight at once. Outcomes come back and are written
+  every OUTCOME_FLUSH_SIZE results or FLUSH_EVERY seconds, guarded by the claim token
+  (reminders/outcomes.py).
+- Two messages to the same number or address are never in flight at once: what the provider
+  answers about the first (unsubscribed, unknown number) decides the second.
 """
 
 import logging
 import time
 import uuid
-from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from collections import Counter, deque
+from collections.abc import Callable
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ops.metrics import timed_sender
-
-from .batch import Batch, Verdict
-from .channels import PermanentError, Sender, TransientError, sender_for
-from .models import LIVE_STATUSES, Reminder, ReminderStatus
-from .services import reminder_refused
+from .batch import Batch, load_claimed
+from .channels import PermanentError, TransientError
+from .models import LIVE_STATUSES, Channel, Reminder, ReminderStatus
+from .outcomes import MAX_ATTEMPTS, RETRY_MAX, Outcomes, retry_delay, utc
+from .sending import CHANNEL_DOWN_AFTER, Job, Result, SendingLoop, channel_concurrency, channel_rate
 
 logger = logging.getLogger(__name__)
 
-#: Rows claimed in one round trip.
-CLAIM_BATCH_SIZE = 500
-#: Outcomes are written after this many messages: a killed worker re-sends at most this many.
+__all__ = ["CHANNEL_DOWN_AFTER", "MAX_ATTEMPTS", "RETRY_MAX", "Outcomes", "claim_due", "due_backlog",
+           "retry_delay", "send_due_reminders"]
+
+#: Most rows claimed in one round trip ...
+CLAIM_BATCH_SIZE = 1000
+#: ... and fewest (a slow, rate-limited channel still gets a few rows at a time).
+CLAIM_MIN_SIZE = 10
+#: The sweep claims about this many seconds of sending work ahead of the senders ...
+CLAIM_AHEAD_SECONDS = 10.0
+#: ... expecting each send to take this long until it has seen real ones.
+FIRST_LATENCY_GUESS = 0.5
+#: Prepared messages are handed to the senders this many at a time.
+SUBMIT_CHUNK = 100
+#: Outcomes are written after this many results or this many seconds, whichever comes first:
+#: a killed worker re-sends at most the rows in flight plus these.
 OUTCOME_FLUSH_SIZE = 50
-#: A sweep stops claiming after this long and leaves the rest to the next one (beat: every minute).
+FLUSH_EVERY = 0.5
+#: A sweep stops claiming after this long (its task then hands over to a fresh one).
 SWEEP_TIME_BUDGET = timedelta(seconds=50)
-#: Transient failures are retried after RETRY_BASE * 2**(attempt - 1), at most RETRY_MAX apart ...
-RETRY_BASE = timedelta(seconds=30)
-RETRY_MAX = timedelta(minutes=30)
-#: ... and given up (failed) after this many attempts.
-MAX_ATTEMPTS = 6
-#: After this many transient failures in a row on one channel the provider is taken to be down:
-#: the batch's other rows on that channel are not tried now but retried with backoff.
-CHANNEL_DOWN_AFTER = 5
-#: A worker stops sending this long before its lease ends and gives the rest of its rows back,
-#: so that no other sweep takes over a row it is still sending.
-LEASE_MARGIN = timedelta(seconds=30)
 
 
-def claim_lease() -> timedelta:
-    """How long a claimed row is a worker's before another sweep may take it over."""
-    return timedelta(seconds=settings.REMINDERS_CLAIM_LEASE_SECONDS)
+def lease_margin() -> float:
+    return float(settings.REMINDERS_LEASE_MARGIN_SECONDS)
 
 
-def retry_delay(attempts: int) -> timedelta:
-    return min(RETRY_BASE * 2 ** max(attempts - 1, 0), RETRY_MAX)
+def claim_due(limit: int = CLAIM_BATCH_SIZE, *, token: uuid.UUID | None = None,
+              lease: timedelta | Callable[[list[str]], timedelta] | None = None) -> tuple[uuid.UUID, list[int]]:
+    """Claim up to `limit` due rows (pending and due, or claimed and past their lease).
 
-
-def claim_due(limit: int = CLAIM_BATCH_SIZE) -> tuple[uuid.UUID, list[int]]:
-    """Claim up to `limit` due rows (pending and due, or claimed and past their lease)."""
+    `lease`: how long the rows are this sweep's, or a function of the claimed rows' channels
+    that says so (default: the lease margin).
+    """
     now = timezone.now()
-    token = uuid.uuid4()
-    claim = {"status": ReminderStatus.SENDING, "claim_token": token, "next_attempt_at": now + claim_lease(),
-             "attempts": F("attempts") + 1, "updated_at": now}
+    token = token or uuid.uuid4()
+
+    def claim(rows: list[tuple[int, str]]) -> dict:
+        length = lease([channel for _, channel in rows]) if callable(lease) else lease
+        length = length if length is not None else timedelta(seconds=lease_margin())
+        return {"status": ReminderStatus.SENDING, "claim_token": token, "next_attempt_at": now + length,
+                "attempts": F("attempts") + 1, "updated_at": now}
+
     due = Reminder.objects.filter(status__in=LIVE_STATUSES, next_attempt_at__lte=now).order_by("next_attempt_at", "id")
     if connection.features.has_select_for_update_skip_locked:
         with transaction.atomic():
-            ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:limit])
-            if ids:
-                Reminder.objects.filter(pk__in=ids).update(**claim)
-        return token, ids
+            rows = list(due.select_for_update(skip_locked=True).values_list("id", "channel")[:limit])
+            if rows:
+                Reminder.objects.filter(pk__in=[pk for pk, _ in rows]).update(**claim(rows))
+        return token, [pk for pk, _ in rows]
     # Elsewhere (SQLite): a conditional UPDATE. A row claimed by another sweep in between has a
     # new next_attempt_at (its lease) and no longer matches; writers are serialised by the database.
-    ids = list(due.values_list("id", flat=True)[:limit])
-    if ids:
-        Reminder.objects.filter(pk__in=ids, status__in=LIVE_STATUSES, next_attempt_at__lte=now).update(**claim)
-        ids = list(Reminder.objects.filter(claim_token=token).order_by("id").values_list("id", flat=True))
-    return token, ids
-
-
-class Outcomes:
-    """What happened to claimed rows, written in small batches, each guarded by the claim token."""
-
-    def __init__(self, token: uuid.UUID):
-        self.token = token
-        self.sent: list[Reminder] = []
-        self.finished: dict[tuple[str, str], list[int]] = defaultdict(list)
-        self.later: list[tuple[Reminder, datetime, str, str]] = []  # row, when, error, reason
-        self.failed: list[tuple[Reminder, PermanentError, str]] = []
-        self.released: list[int] = []
-        self.counts: Counter = Counter()
-
-    def __len__(self) -> int:
-        return (len(self.sent) + sum(map(len, self.finished.values())) + len(self.later) + len(self.failed)
-                + len(self.released))
-
-    def record_released(self, row: Reminder) -> None:
-        """Not tried before the lease ran out: back to the queue, due now, the claim not counted."""
-        self.released.append(row.pk)
-
-    def record_sent(self, row: Reminder, provider_ref: str, destination: str) -> None:
-        row.provider_ref, row.sent_to, row.sent_at = provider_ref[:100], destination[:200], timezone.now()
-        self.sent.append(row)
-
-    def record_verdict(self, row: Reminder, verdict: Verdict) -> None:
-        if verdict.retry_at is not None:
-            self.later.append((row, verdict.retry_at, "", verdict.reason))
-        else:
-            self.finished[(verdict.status, verdict.reason)].append(row.pk)
-
-    def record_transient(self, row: Reminder, error: str) -> None:
-        if row.attempts >= MAX_ATTEMPTS:
-            self.finished[(ReminderStatus.FAILED, f"gave up after {row.attempts} attempts: {error}"[:200])].append(row.pk)
-        else:
-            self.later.append((row, timezone.now() + retry_delay(row.attempts), error, "will try again"))
-
-    def record_permanent(self, row: Reminder, error: PermanentError, destination: str) -> None:
-        self.failed.append((row, error, destination))
-
-    def flush(self) -> None:
-        if not len(self):
-            return
-        mine = Reminder.objects.filter(claim_token=self.token, status=ReminderStatus.SENDING)
-        now = timezone.now()
-        done = {"claim_token": None, "next_attempt_at": None, "updated_at": now}
-        with transaction.atomic():
-            if self.sent:
-                with_ref = [row for row in self.sent if row.provider_ref]
-                if with_ref:
-                    for row in with_ref:
-                        row.status, row.claim_token, row.next_attempt_at = ReminderStatus.SENT, None, None
-                        row.updated_at = now
-                    mine.bulk_update(with_ref, ["status", "provider_ref", "sent_to", "sent_at", "claim_token",
-                                                "next_attempt_at", "updated_at"])
-                plain = [row.pk for row in self.sent if not row.provider_ref]
-                if plain:
-                    mine.filter(pk__in=plain).update(status=ReminderStatus.SENT, sent_at=self.sent[-1].sent_at, **done)
-                self.counts[ReminderStatus.SENT] += len(self.sent)
-            for (status, reason), ids in self.finished.items():
-                mine.filter(pk__in=ids).update(status=status, status_reason=reason[:200], **done)
-                self.counts[status] += len(ids)
-            for row, when, error, reason in self.later:
-                fields = {"send_at": when} if not error else {}
-                mine.filter(pk=row.pk).update(status=ReminderStatus.PENDING, next_attempt_at=when, claim_token=None,
-                                              last_error=error[:2000], status_reason=reason, updated_at=now, **fields)
-                self.counts["retry" if error else "held"] += 1
-            if self.released:
-                mine.filter(pk__in=self.released).update(status=ReminderStatus.PENDING, next_attempt_at=now,
-                                                         claim_token=None, attempts=F("attempts") - 1, updated_at=now)
-                self.counts["released"] += len(self.released)
-            for row, error, destination in self.failed:
-                mine.filter(pk=row.pk).update(status=ReminderStatus.FAILED, status_reason=str(error)[:200],
-                                              last_error=str(error)[:2000], **done)
-                self.counts[ReminderStatus.FAILED] += 1
-                reminder_refused(reminder=row, error=str(error), destination=destination,
-                                 bad_contact=error.bad_contact, opted_out=error.opted_out)
-        self.sent, self.later, self.failed, self.released = [], [], [], []
-        self.finished = defaultdict(list)
-
-
-def deliver(token: uuid.UUID, ids: list[int]) -> Counter:
-    """Send the claimed rows (outside any transaction) and record what happened to each."""
-    rows = list(
-        Reminder.objects.filter(pk__in=ids, claim_token=token, status=ReminderStatus.SENDING)
-        .select_related("clinic", "patient", "event", "recipient", "alert", "alert__patient")
-        .order_by("channel", "send_at", "id")
-    )
+    rows = list(due.values_list("id", "channel")[:limit])
     if not rows:
-        return Counter()
-    lease_ends = min(row.next_attempt_at for row in rows)
-    stop_at = lease_ends - min(LEASE_MARGIN, claim_lease() / 4)
-    batch = Batch(rows)
-    outcomes = Outcomes(token)
-    senders: dict[str, Sender] = {}
-    failures_in_a_row: Counter = Counter()
-    down: dict[str, str] = {}
-    try:
-        for row in rows:
-            now = timezone.now()
-            if now >= stop_at:
-                outcomes.record_released(row)
-                continue
-            try:
-                verdict = batch.verdict(row, now)
-                if verdict is not None:
-                    outcomes.record_verdict(row, verdict)
+        return token, []
+    ids = [pk for pk, _ in rows]
+    Reminder.objects.filter(pk__in=ids, status__in=LIVE_STATUSES, next_attempt_at__lte=now).update(**claim(rows))
+    return token, list(Reminder.objects.filter(pk__in=ids, claim_token=token).order_by("id").values_list("id", flat=True))
+
+
+def due_backlog(limit: int = 100_000) -> int:
+    """How many rows are due now (counted up to `limit`; an index-only look)."""
+    due = Reminder.objects.filter(status__in=LIVE_STATUSES, next_attempt_at__lte=timezone.now())
+    return due.order_by().values("id")[:limit].count()
+
+
+def sweeps_at_work() -> int:
+    """How many sweeps hold rows right now (distinct claims whose lease has not run out)."""
+    return (Reminder.objects.filter(status=ReminderStatus.SENDING, next_attempt_at__gt=timezone.now())
+            .values("claim_token").distinct().count())
+
+
+class Pace:
+    """How fast each channel sends, as observed: seconds of sending time one row costs."""
+
+    def __init__(self):
+        self.latency = {channel: FIRST_LATENCY_GUESS for channel in Channel.values}
+        self.concurrency = {channel: channel_concurrency(channel) for channel in Channel.values}
+        self.rate = {channel: channel_rate(channel)[0] for channel in Channel.values}
+
+    def observe(self, channel: str, seconds: float) -> None:
+        self.latency[channel] = 0.9 * self.latency[channel] + 0.1 * seconds
+
+    def seconds_per_row(self, channel: str) -> float:
+        spacing = 1.0 / self.rate[channel] if self.rate[channel] else 0.0
+        return max(self.latency[channel] / self.concurrency[channel], spacing)
+
+    def seconds_for(self, channels: list[str]) -> float:
+        """Sending time of rows on these channels."""
+        return sum(self.seconds_per_row(channel) for channel in channels)
+
+
+class Sweep:
+    def __init__(self, *, batch_size: int | None = None):
+        self.token = uuid.uuid4()
+        self.outcomes = Outcomes(self.token)
+        self.max_claim = batch_size or CLAIM_BATCH_SIZE
+        self.pace = Pace()
+        self.loop: SendingLoop | None = None
+        self.pending: dict[int, tuple[Reminder, Batch]] = {}
+        self.queued: Counter = Counter()
+        self.busy: set[tuple[str, str]] = set()
+        self.waiting: dict[tuple[str, str], deque] = {}
+        self.claimed = 0
+        self.mix: list[str] = list(Channel.values)  # the channels of the last claim's rows
+        self.peak_in_flight = 0
+        self.first_result_at: float | None = None
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    def run(self, time_budget: timedelta) -> Counter:
+        started = time.monotonic()
+        more_due = True
+        last_flush = time.monotonic()
+        abandon = True
+        try:
+            while True:
+                self.collect(block=False)
+                if len(self.outcomes) >= OUTCOME_FLUSH_SIZE or (
+                        len(self.outcomes) and time.monotonic() - last_flush >= FLUSH_EVERY):
+                    self.outcomes.flush()
+                    last_flush = time.monotonic()
+                within_budget = not self.claimed or time.monotonic() - started < time_budget.total_seconds()
+                paused = self.loop is not None and self.loop.paused()  # claim nothing while a provider asks to wait
+                if more_due and within_budget and not paused and self.queued_seconds() < CLAIM_AHEAD_SECONDS / 2:
+                    more_due = self.claim_and_submit()
                     continue
-                if row.channel in down:
-                    outcomes.record_transient(row, f"not tried, the {row.channel} provider is failing: {down[row.channel]}")
-                    continue
-                message = batch.message(row)
-                if row.channel not in senders:
-                    senders[row.channel] = timed_sender(sender_for(row.channel), row.channel)
-                    senders[row.channel].open()
-                outcomes.record_sent(row, senders[row.channel].send(message), message.to)
-                failures_in_a_row[row.channel] = 0
-            except TransientError as exc:
-                outcomes.record_transient(row, str(exc))
-                failures_in_a_row[row.channel] += 1
-                if failures_in_a_row[row.channel] >= CHANNEL_DOWN_AFTER:
-                    down[row.channel] = str(exc)[:200]
-            except PermanentError as exc:
-                outcomes.record_permanent(row, exc, batch.destination(row))
-                batch.note_permanent_failure(row, exc)
-            except Exception as exc:  # a bug must not stop the batch; the row is retried, then failed
-                logger.exception("reminder %s could not be sent", row.pk)
-                outcomes.record_transient(row, f"{type(exc).__name__}: {exc}")
-            if len(outcomes) >= OUTCOME_FLUSH_SIZE:
-                outcomes.flush()
-    finally:
-        for sender in senders.values():
-            sender.close()
-        outcomes.flush()
-    return outcomes.counts
+                if not self.pending and not self.waiting and not (paused and more_due and within_budget):
+                    break
+                self.collect(block=True, timeout=min(FLUSH_EVERY, 0.2))
+            abandon = False
+        finally:
+            if self.loop is not None:
+                self.loop.close(abandon=abandon)
+                self.collect(block=False)
+                self.peak_in_flight = self.loop.peak_in_flight()
+            self.outcomes.flush()
+        counts = Counter(self.outcomes.counts)
+        if self.claimed:
+            counts["claimed"] = self.claimed
+            counts["peak_in_flight"] = self.peak_in_flight
+        return counts
 
+    def queued_seconds(self) -> float:
+        return sum(count * self.pace.seconds_per_row(channel) for channel, count in self.queued.items())
 
-def send_due_reminders(*, batch_size: int = CLAIM_BATCH_SIZE, time_budget: timedelta = SWEEP_TIME_BUDGET,
-                       on_backlog=None) -> Counter:
-    """Claim and send due rows batch by batch until none is due or the time budget is spent.
+    def claim_and_submit(self) -> bool:
+        """Claim the next rows and hand them to the senders. False when no more are due."""
+        per_row = self.pace.seconds_for(self.mix) / len(self.mix)
+        size = int(min(self.max_claim, max(CLAIM_MIN_SIZE, CLAIM_AHEAD_SECONDS / max(per_row, 1e-6))))
+        queued = self.queued_seconds()
 
-    `on_backlog` is called once if the first claim comes back full (more is due than a batch).
-    """
-    started = time.monotonic()
-    totals: Counter = Counter()
-    while True:
-        token, ids = claim_due(batch_size)
+        def lease(channels: list[str]) -> timedelta:
+            return timedelta(seconds=lease_margin() + 2 * (queued + self.pace.seconds_for(channels)))
+
+        _, ids = claim_due(size, token=self.token, lease=lease)
         if not ids:
+            return False
+        self.claimed += len(ids)
+        rows = load_claimed(ids, self.token)
+        if rows:
+            self.mix = [row.channel for row in rows]
+            batch = Batch(rows)
+            deadline = min(row.next_attempt_at for row in rows).timestamp() - min(10.0, lease_margin() / 2)
+            for start in range(0, len(rows), SUBMIT_CHUNK):  # the first sends need not wait for the whole claim
+                self.submit([self.prepare(row, batch, deadline) for row in rows[start:start + SUBMIT_CHUNK]])
+        return len(ids) == size
+
+    def prepare(self, row: Reminder, batch: Batch, deadline: float) -> Job | None:
+        """Decide about a row; its message to send, or None when it was settled here."""
+        try:
+            verdict = batch.verdict(row, timezone.now())
+            if verdict is not None:
+                self.outcomes.record_verdict(row, verdict)
+                return None
+            lanes = self.loop.channels.get(row.channel) if self.loop is not None else None
+            if lanes is not None and lanes.down:
+                self.outcomes.record_transient(row, f"not tried, the {row.channel} provider is failing: {lanes.down}")
+                return None
+            job = Job(row.pk, batch.message(row), deadline)
+        except Exception as exc:  # a bug must not stop the batch; the row is retried, then failed
+            logger.exception("reminder %s could not be prepared", row.pk)
+            self.outcomes.record_transient(row, f"{type(exc).__name__}: {exc}")
+            return None
+        self.pending[row.pk] = (row, batch)
+        key = (row.channel, job.message.to)
+        if key in self.busy:  # one message at a time to the same contact
+            self.waiting.setdefault(key, deque()).append(job)
+            return None
+        self.busy.add(key)
+        self.queued[row.channel] += 1
+        return job
+
+    def submit(self, jobs: list[Job | None]) -> None:
+        jobs = [job for job in jobs if job is not None]
+        if not jobs:
+            return
+        if self.loop is None:
+            self.loop = SendingLoop()
+        self.loop.submit(jobs)
+
+    # -- results --------------------------------------------------------------------------------
+
+    def collect(self, *, block: bool, timeout: float = 0.0) -> None:
+        if self.loop is None:
+            return
+        results = self.loop.results
+        try:
+            result = results.get(timeout=timeout) if block else results.get_nowait()
+        except Exception:  # queue.Empty
+            return
+        while True:
+            self.record(result)
+            try:
+                result = results.get_nowait()
+            except Exception:
+                return
+
+    def record(self, result: Result) -> None:
+        job = result.job
+        row, batch = self.pending.pop(job.row_id)
+        channel = job.message.channel
+        self.queued[channel] -= 1
+        outcome = result.outcome
+        if outcome == "sent":
+            self.outcomes.record_sent(row, result.provider_ref, job.message.to, utc(result.at))
+            self.pace.observe(channel, result.seconds)
+        elif outcome == "permanent":
+            error: PermanentError = result.error
+            self.outcomes.record_permanent(row, error, batch.destination(row))
+            batch.note_permanent_failure(row, error)
+        elif outcome == "throttled":
+            self.outcomes.record_released(row, utc(result.at + result.retry_after))
+        elif outcome == "released":
+            self.outcomes.record_released(row)
+        else:
+            self.outcomes.record_transient(row, str(result.error or TransientError("failed")))
+            if result.seconds:
+                self.pace.observe(channel, result.seconds)
+        self.next_for(channel, job.message.to)
+
+    def next_for(self, channel: str, to: str) -> None:
+        """The contact is free again: send its next message, if the first's outcome allows."""
+        key = (channel, to)
+        self.busy.discard(key)
+        waiting = self.waiting.get(key)
+        while waiting:
+            job = waiting.popleft()
+            row, batch = self.pending[job.row_id]
+            verdict = batch.verdict(row, timezone.now())
+            if verdict is not None:
+                self.pending.pop(job.row_id)
+                self.outcomes.record_verdict(row, verdict)
+                continue
+            self.busy.add(key)
+            self.queued[channel] += 1
+            self.loop.submit([job])
             break
-        if on_backlog is not None and not totals and len(ids) == batch_size:
-            on_backlog()
-        totals += deliver(token, ids)
-        totals["claimed"] += len(ids)
-        if len(ids) < batch_size or time.monotonic() - started > time_budget.total_seconds():
-            break
-    return totals
+        if not waiting:
+            self.waiting.pop(key, None)
+
+
+def send_due_reminders(*, batch_size: int | None = None, time_budget: timedelta = SWEEP_TIME_BUDGET) -> Counter:
+    """Claim and send due rows until none is due or the time budget is spent; what became of them."""
+    return Sweep(batch_size=batch_size).run(time_budget)

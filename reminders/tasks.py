@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import F
 
@@ -16,26 +17,54 @@ logger = logging.getLogger(__name__)
 
 #: Enrollments loaded at a time when a clinic's reminders are re-planned.
 REPLAN_BATCH_SIZE = 200
-#: A sweep that finds more than a batch due asks this many more sweeps to help (the pool's other
-#: processes); helpers ask for no more help.
-SWEEP_HELPERS = 1
+#: The beat's sweep asks for one more sender per this many rows due (up to REMINDERS_MAX_SENDERS
+#: sweeps at once, counting those already at work) ...
+ROWS_PER_SENDER = 2000
+#: ... and a sender left unstarted this long is dropped (the next beat tick measures again).
+SENDER_EXPIRES_SECONDS = 60
+
+
+def senders_wanted(backlog: int, at_work: int) -> int:
+    """How many more sweeps to start for a backlog of `backlog` rows, `at_work` sweeps running."""
+    wanted = min(settings.REMINDERS_MAX_SENDERS, -(-backlog // ROWS_PER_SENDER))
+    return max(0, wanted - at_work)
+
+
+def ask_for_senders(count: int, queue: str | None) -> int:
+    asked = 0
+    for _ in range(count):
+        try:
+            reminders_send_due.apply_async(kwargs={"helper": True}, queue=queue, expires=SENDER_EXPIRES_SECONDS)
+            asked += 1
+        except Exception:  # the broker is away: the sweeps at work carry on alone
+            logger.warning("could not ask for another reminders sender", exc_info=True)
+            break
+    return asked
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=5, retry_backoff_max=60,
              max_retries=3)
 def reminders_send_due(self, helper: bool = False) -> dict:
-    """Every minute: send every reminder that is due. Safe to run twice at once."""
+    """Every minute (beat), and as a helper: send every reminder that is due. Safe to run many at once.
+
+    The beat's sweep measures the backlog and asks for more senders (tasks on the same queue, so
+    every worker process of every host consuming it can take one). A sweep that spent its time
+    budget with rows still due hands over to a fresh sender, so a backlog keeps as many sweeps at
+    work as it needs until it is cleared.
+    """
     queue = (self.request.delivery_info or {}).get("routing_key")
-
-    def ask_for_help() -> None:
-        for _ in range(SWEEP_HELPERS):
-            try:
-                reminders_send_due.apply_async(kwargs={"helper": True}, queue=queue, expires=60)
-            except Exception:  # the broker is away: this sweep carries on alone
-                logger.warning("could not ask for a helper sweep", exc_info=True)
-
-    sent = outbox.send_due_reminders(on_backlog=None if helper else ask_for_help)
+    asked = 0
+    if not helper:
+        backlog = outbox.due_backlog()
+        if backlog > ROWS_PER_SENDER:
+            asked = ask_for_senders(senders_wanted(backlog, outbox.sweeps_at_work() + 1), queue)
+    sent = outbox.send_due_reminders()
+    if sent.get("claimed", 0) > sent.get("released", 0) and outbox.due_backlog(limit=1):
+        # hand over: the task ends, the work does not (a sweep that only gave rows back waits for the beat)
+        asked += ask_for_senders(1, queue)
     counts = {str(outcome): number for outcome, number in sent.items()}
+    if asked:
+        counts["senders_asked"] = asked
     if counts:
         logger.info("reminders sweep: %s", counts)
     return counts

@@ -1,6 +1,6 @@
 """Public URLs (no login), included under /r/ from config/urls.py: short enough for a text."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("sms/inbound/", views.sms_inbound, name="sms-inbound"),
     path("sms/status/", views.sms_status, name="sms-status"),
     path("calendar/<str:token>.ics", views.calendar, name="calendar"),
+    # the email provider's delivery reports: /r/email/<provider>/tracking/ (django-anymail)
+    path("email/", include("anymail.urls")),
 ]

@@ -2,10 +2,8 @@
 and what the database says at scrape time (collectors.py). Exposed at /metrics/ (views.py).
 
 The reminder pipeline reports each hand-over of a message to a provider with
-`observe_send(channel, provider, seconds, outcome)`, or by wrapping its sender in `timed_sender`.
+`observe_send(channel, provider, seconds, outcome)` (reminders/sending.py, `ChannelLanes.send_one`).
 """
-
-import time
 
 from .definitions import HTTP_REQUEST_SECONDS, HTTP_REQUESTS, REMINDER_SEND_SECONDS, REMINDER_SENDS, TASK_SECONDS, TASKS
 from .shared import Store
@@ -58,47 +56,3 @@ def provider_name(sender) -> str:
 
         return settings.EMAIL_BACKEND.rsplit(".", 2)[-2] if "." in settings.EMAIL_BACKEND else settings.EMAIL_BACKEND
     return type(sender).__name__.removesuffix("Backend").removesuffix("Sender").lower() or "unknown"
-
-
-class TimedSender:
-    """A channel's sender that reports each send's outcome and latency (see observe_send)."""
-
-    def __init__(self, sender, channel: str):
-        self.sender = sender
-        self.channel = channel
-        self.provider = provider_name(sender)
-
-    def open(self) -> None:
-        self.sender.open()
-
-    def close(self) -> None:
-        self.sender.close()
-
-    def send(self, message) -> str:
-        from reminders.channels import PermanentError, TransientError
-
-        started = time.perf_counter()
-        outcome = "error"
-        try:
-            reference = self.sender.send(message)
-            outcome = "sent"
-            return reference
-        except TransientError:
-            outcome = "retry"
-            raise
-        except PermanentError:
-            outcome = "failed"
-            raise
-        finally:
-            observe_send(self.channel, self.provider, time.perf_counter() - started, outcome)
-
-    def __enter__(self):
-        self.open()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-def timed_sender(sender, channel: str) -> TimedSender:
-    return TimedSender(sender, channel)

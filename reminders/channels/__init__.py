@@ -1,7 +1,7 @@
 """Channels: email (Django's email framework) and SMS (a pluggable gateway)."""
 
 from ..models import Channel
-from .base import DeliveryError, Message, PermanentError, Sender, TransientError
+from .base import AsyncSender, DeliveryError, Message, PermanentError, Sender, ThrottledError, TransientError
 from .email import EmailSender
 from .sms import sms_backend
 
@@ -14,5 +14,5 @@ def sender_for(channel: str) -> Sender:
     raise ValueError(f"unknown channel {channel!r}")
 
 
-__all__ = ["DeliveryError", "EmailSender", "Message", "PermanentError", "Sender", "TransientError", "sender_for",
-           "sms_backend"]
+__all__ = ["AsyncSender", "DeliveryError", "EmailSender", "Message", "PermanentError", "Sender", "ThrottledError",
+           "TransientError", "sender_for", "sms_backend"]

@@ -47,6 +47,8 @@ class DeliveryReport:
 
 
 class SmsBackend(Sender):
+    #: The setting that holds the provider account's sends per second (none: unlimited).
+    max_per_second_setting = ""
     #: Error codes in a delivery report that mean the number will never receive texts, or that the
     #: recipient unsubscribed (Twilio's; development backends take the same fields).
     bad_number_codes = frozenset({21211, 21214, 21217, 21407, 21421, 21612, 21614, 30005, 30006})
@@ -142,11 +144,23 @@ class FileBackend(SmsBackend):
         return ""
 
 
-def sms_backend() -> SmsBackend:
+def sms_backend_class() -> type[SmsBackend]:
     name = getattr(settings, "REMINDERS_SMS_BACKEND", "console")
     path = BACKEND_ALIASES.get(name, name)
     try:
-        backend_class = import_string(path)
+        return import_string(path)
     except ImportError as exc:
         raise ImproperlyConfigured(f"REMINDERS_SMS_BACKEND {name!r}: {exc}") from exc
-    return backend_class()
+
+
+def sms_backend() -> SmsBackend:
+    return sms_backend_class()()
+
+
+def sms_max_per_second() -> float:
+    """The configured rate limit of the SMS backend's provider account (0: unlimited)."""
+    try:
+        setting = getattr(sms_backend_class(), "max_per_second_setting", "")
+    except ImproperlyConfigured:
+        return 0.0
+    return float(getattr(settings, setting, 0) or 0) if setting else 0.0

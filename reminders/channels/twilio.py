@@ -1,4 +1,9 @@
-"""Twilio Programmable Messaging over its REST API (HTTPS, standard library only).
+"""Twilio Programmable Messaging over its REST API.
+
+The sweep sends with `AsyncTwilioSender` (aiohttp, one keep-alive connection pool per sweep,
+many requests in flight); `TwilioBackend.send` is the blocking equivalent (standard library).
+Both speak Twilio's Messages API only (a form POST to .../Accounts/{sid}/Messages.json, a JSON
+answer with `sid`), so TWILIO_API_URL may point at any server that speaks it.
 
 Settings (from the environment, see docs/reminders.md): TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN,
 and TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID. Inbound replies (STOP, START) arrive
@@ -13,12 +18,13 @@ import json
 import ssl
 from urllib.parse import urlencode, urlsplit
 
+import aiohttp
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpResponse
 from django.urls import reverse
 
-from .base import Message, PermanentError, TransientError
+from .base import AsyncSender, Message, PermanentError, ThrottledError, TransientError
 from .sms import SmsBackend
 
 #: Seconds to wait for Twilio before counting the attempt as a transient failure.
@@ -29,6 +35,16 @@ BAD_NUMBER_CODES = SmsBackend.bad_number_codes
 #: The recipient replied STOP to our sender: record the opt-out.
 UNSUBSCRIBED_CODE = 21610
 MAX_BODY_CHARS = 1600
+#: A 429 without Retry-After pauses the channel this long (seconds).
+DEFAULT_RETRY_AFTER = 1.0
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After in seconds (the HTTP-date form is not used by Twilio and is ignored)."""
+    try:
+        return max(0.0, min(float(value), 3600.0)) if value else None
+    except ValueError:
+        return None
 
 
 def link_path_url(name: str) -> str:
@@ -43,6 +59,8 @@ def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:
 
 
 class TwilioBackend(SmsBackend):
+    max_per_second_setting = "TWILIO_MAX_PER_SECOND"
+
     def __init__(self):
         self.account_sid = settings.TWILIO_ACCOUNT_SID
         self.auth_token = settings.TWILIO_AUTH_TOKEN
@@ -59,6 +77,7 @@ class TwilioBackend(SmsBackend):
         self.headers = {"Authorization": f"Basic {credentials}", "Content-Type": "application/x-www-form-urlencoded",
                         "Accept": "application/json"}
         self.connection = None
+        self.status_callback = None
 
     def open(self) -> None:
         if self.scheme == "https":
@@ -72,32 +91,49 @@ class TwilioBackend(SmsBackend):
             self.connection.close()
             self.connection = None
 
-    def send(self, message: Message) -> str:
+    def form(self, message: Message) -> dict[str, str]:
         form = {"To": message.to, "Body": message.body[:MAX_BODY_CHARS]}
         if settings.PUBLIC_BASE_URL.startswith("https://"):  # Twilio reports what became of the text
-            form["StatusCallback"] = link_path_url("sms-status")
+            if self.status_callback is None:
+                self.status_callback = link_path_url("sms-status")
+            form["StatusCallback"] = self.status_callback
         if self.messaging_service_sid:
             form["MessagingServiceSid"] = self.messaging_service_sid
         else:
             form["From"] = self.from_number
-        status, body = self._post(urlencode(form))
+        return form
+
+    @staticmethod
+    def outcome(status: int, body: bytes, retry_after: str | None = None) -> str:
+        """The message's sid from Twilio's answer, or the classified error."""
         try:
             data = json.loads(body or b"{}")
         except ValueError:
             data = {}
+        if not isinstance(data, dict):
+            data = {}
         if 200 <= status < 300:
-            return str(data.get("sid", ""))
+            return str(data.get("sid", ""))[:100]
         code = data.get("code")
         detail = f"Twilio {status} error {code}: {data.get('message', body[:200])}"
+        if status == 429:
+            raise ThrottledError(detail, retry_after=retry_after_seconds(retry_after) or DEFAULT_RETRY_AFTER)
         if code == UNSUBSCRIBED_CODE:
             raise PermanentError(detail, opted_out=True)
         if code in BAD_NUMBER_CODES:
             raise PermanentError(detail, bad_contact=True)
         if status == 400:
             raise PermanentError(detail)
-        raise TransientError(detail)  # 401/403 (configuration), 429 (rate), 5xx (Twilio down)
+        raise TransientError(detail)  # 401/403 (configuration), 5xx (Twilio down)
 
-    def _post(self, body: str) -> tuple[int, bytes]:
+    def send(self, message: Message) -> str:
+        status, body, retry_after = self._post(urlencode(self.form(message)))
+        return self.outcome(status, body, retry_after)
+
+    def async_sender(self, concurrency: int) -> "AsyncTwilioSender":
+        return AsyncTwilioSender(self, concurrency)
+
+    def _post(self, body: str) -> tuple[int, bytes, str | None]:
         reused = self.connection is not None
         if not reused:
             self.open()
@@ -115,7 +151,7 @@ class TwilioBackend(SmsBackend):
                 raise TransientError(f"Twilio unreachable: {exc2}") from exc2
         try:
             response = self.connection.getresponse()
-            return response.status, response.read()
+            return response.status, response.read(), response.getheader("Retry-After")
         except (ConnectionError, http.client.HTTPException, OSError) as exc:
             self.close()
             raise TransientError(f"no answer from Twilio: {exc}") from exc
@@ -130,3 +166,36 @@ class TwilioBackend(SmsBackend):
 
     def inbound_response(self) -> HttpResponse:
         return HttpResponse('<?xml version="1.0" encoding="UTF-8"?><Response/>', content_type="text/xml")
+
+
+class AsyncTwilioSender(AsyncSender):
+    """Many requests in flight over one pool of kept-alive connections (aiohttp)."""
+
+    provider = "twilio"
+
+    def __init__(self, backend: TwilioBackend, concurrency: int):
+        self.backend = backend
+        self.url = f"{settings.TWILIO_API_URL.rstrip('/')}{backend.path}"
+        self.concurrency = max(1, concurrency)
+        self.session = None
+
+    async def open(self) -> None:
+        connector = aiohttp.TCPConnector(limit=self.concurrency, ttl_dns_cache=300)
+        self.session = aiohttp.ClientSession(connector=connector, headers=self.backend.headers,
+                                             timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS))
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+            self.session = None
+
+    async def send(self, message: Message) -> str:
+        try:
+            async with self.session.post(self.url, data=urlencode(self.backend.form(message))) as response:
+                body = await response.read()
+                status, retry_after = response.status, response.headers.get("Retry-After")
+        except TimeoutError as exc:
+            raise TransientError(f"no answer from Twilio within {TIMEOUT_SECONDS} s") from exc
+        except aiohttp.ClientError as exc:
+            raise TransientError(f"Twilio unreachable: {exc!r}") from exc
+        return self.backend.outcome(status, body, retry_after)

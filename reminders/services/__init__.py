@@ -1,3 +1,4 @@
+from .bounces import email_delivery_report_record
 from .planning import reminders_cancel_for_patient, reminders_sync_enrollment, reminders_sync_patient
 from .preferences import (
     clinic_reminder_settings_update,
@@ -17,6 +18,7 @@ __all__ = [
     "clinic_reminder_settings_update",
     "contact_flag_undeliverable",
     "dose_confirm_taken",
+    "email_delivery_report_record",
     "opt_out_end",
     "opt_out_record",
     "patient_reminder_preferences_update",

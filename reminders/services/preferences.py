@@ -120,17 +120,25 @@ def reminder_refused(*, reminder: Reminder, error: str, destination: str, bad_co
     and tell the clinic's staff with an alert."""
     if not reminder.for_patient:
         return
+    contact_refused(patient=reminder.patient, channel=reminder.channel, destination=destination, error=error,
+                    bad_contact=bad_contact, opted_out=opted_out)
+
+
+@transaction.atomic
+def contact_refused(*, patient: Patient, channel: str, destination: str, error: str, bad_contact: bool = False,
+                    opted_out: bool = False) -> None:
+    """A provider says a patient's contact will not take our messages: the recipient unsubscribed
+    (an opt-out), or the address or number is bad (flagged, and the staff alerted)."""
     if opted_out:
-        opt_out_record(patient=reminder.patient, channel=reminder.channel, via=OptOutVia.PROVIDER, detail=destination)
+        opt_out_record(patient=patient, channel=channel, via=OptOutVia.PROVIDER, detail=destination)
     elif bad_contact and destination:
-        contact_flag_undeliverable(patient_id=reminder.patient_id, channel=reminder.channel, destination=destination,
-                                   reason=error)
-        what = "email address" if reminder.channel == Channel.EMAIL else "mobile number"
-        alert_raise(patient=reminder.patient, code=UNDELIVERABLE_ALERT, severity=Severity.WARNING,
+        contact_flag_undeliverable(patient_id=patient.pk, channel=channel, destination=destination, reason=error)
+        what = "email address" if channel == Channel.EMAIL else "mobile number"
+        alert_raise(patient=patient, code=UNDELIVERABLE_ALERT, severity=Severity.WARNING,
                     message=f"Reminders cannot be delivered to the patient's {what} {destination}: {error}. "
                             f"Check the contact details with the patient.",
-                    facts={"channel": reminder.channel, "destination": destination, "error": error[:300]},
-                    fingerprint=f"{reminder.channel}:{destination}")
+                    facts={"channel": channel, "destination": destination, "error": error[:300]},
+                    fingerprint=f"{channel}:{destination}")
 
 
 @transaction.atomic

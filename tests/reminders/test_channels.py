@@ -2,11 +2,7 @@
 
 import base64
 import io
-import json
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -28,40 +24,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class FakeTwilio(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like the real API
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.requests.append({"path": self.path, "auth": self.headers["Authorization"],
-                                     "form": {k: v[0] for k, v in parse_qs(body.decode()).items()},
-                                     "connection": id(self.connection)})
-        status, answer = self.server.answers.pop(0) if self.server.answers else (201, {"sid": "SM0001"})
-        data = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def twilio(settings):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeTwilio)
-    server.requests, server.answers = [], []
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    settings.REMINDERS_SMS_BACKEND = "twilio"
-    settings.TWILIO_API_URL = f"http://127.0.0.1:{server.server_port}"
-    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = "AC123", "secret-token"
-    settings.TWILIO_FROM_NUMBER, settings.TWILIO_MESSAGING_SERVICE_SID = "+15005550006", ""
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def test_twilio_is_sent_the_text_with_basic_auth_and_answers_a_message_sid(twilio):

@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone
 
 from reminders.models import Reminder, ReminderStatus
-from reminders.outbox import CLAIM_BATCH_SIZE, OUTCOME_FLUSH_SIZE
 
 from .backends import read_sms_file
 from .workers import RedisServer, Worker, due_dose_reminders, wait_for
@@ -47,7 +46,7 @@ def all_sent(ids) -> bool:
 
 
 def test_two_workers_sweeping_at_the_same_time_send_nothing_twice(clinic, cara, start_worker, sms_file):
-    ids = due_dose_reminders(clinic, cara, 2 * CLAIM_BATCH_SIZE + 100, timezone.now() - timedelta(seconds=1))
+    ids = due_dose_reminders(clinic, cara, 1200, timezone.now() - timedelta(seconds=1))
     first = start_worker(slow_seconds=0.002)
     second = start_worker(slow_seconds=0.002, queue=first.queue)
     first.wait_ready()
@@ -65,28 +64,29 @@ def test_two_workers_sweeping_at_the_same_time_send_nothing_twice(clinic, cara, 
 def test_a_worker_killed_mid_batch_loses_nothing_and_resends_at_most_those_in_flight(clinic, cara, start_worker,
                                                                                     sms_file):
     ids = due_dose_reminders(clinic, cara, 120, timezone.now() - timedelta(seconds=1))
-    lease = {"REMINDERS_CLAIM_LEASE_SECONDS": "3"}
-    doomed = start_worker(slow_seconds=0.03, env=lease).wait_ready()
+    lease = {"REMINDERS_LEASE_MARGIN_SECONDS": "3", "REMINDERS_SMS_CONCURRENCY": "4"}
+    doomed = start_worker(slow_seconds=0.1, env=lease).wait_ready()
     doomed.sweep()
-    wait_for(lambda: len(sent_references(sms_file)) >= OUTCOME_FLUSH_SIZE + 10, 30, "part of the batch to go out")
+    wait_for(lambda: Reminder.objects.filter(pk__in=ids, status=ReminderStatus.SENT).count() >= 20, 30,
+             "part of the batch to go out and be recorded")
     doomed.kill()
 
     recorded = Reminder.objects.filter(pk__in=ids, status=ReminderStatus.SENT).count()
     in_flight = Reminder.objects.filter(pk__in=ids, status=ReminderStatus.SENDING).count()
-    assert recorded >= OUTCOME_FLUSH_SIZE, "outcomes are written as the batch goes, not only at its end"
+    assert recorded < len(ids), "outcomes are written as the batch goes, not only at its end"
     assert recorded + in_flight == len(ids) and in_flight > 0
 
     survivor = start_worker(env=lease, queue=doomed.queue).wait_ready()
     lease_end = max(Reminder.objects.filter(pk__in=ids, status=ReminderStatus.SENDING)
                     .values_list("next_attempt_at", flat=True))
-    wait_for(lambda: timezone.now() > lease_end, 10, "the dead worker's lease to expire")
+    wait_for(lambda: timezone.now() > lease_end, 60, "the dead worker's lease to expire")
     survivor.sweep()
     wait_for(lambda: all_sent(ids), 30, "the rest to be sent", every=0.25)
 
     references = sent_references(sms_file)
     assert set(references) == set(ids), "no reminder lost"
     resent = sum(count - 1 for count in Counter(references).values())
-    assert 0 < resent <= in_flight, "only rows in flight when the worker died are sent twice"
+    assert resent <= in_flight, "only rows in flight when the worker died are sent twice"
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server binary on this machine")

@@ -172,7 +172,7 @@ def test_a_dose_recorded_before_its_reminder_is_not_reminded(on_iron, cara, text
 
 
 def test_a_claimed_row_whose_worker_died_is_sent_again_once_its_lease_expires(on_iron, texts, settings):
-    settings.REMINDERS_CLAIM_LEASE_SECONDS = 120
+    settings.REMINDERS_LEASE_MARGIN_SECONDS = 120
     with at("2026-03-02 08:00Z"):
         token, ids = claim_due()  # ... and the worker is killed before it sends anything
     assert len(ids) == 2
@@ -210,7 +210,8 @@ def test_a_system_timed_reminder_caught_in_new_quiet_hours_is_held_back(patient,
 
 
 def test_sending_many_reminders_takes_a_flat_number_of_queries(patient, enroll, django_assert_max_num_queries,
-                                                               clinic):
+                                                               clinic, settings):
+    settings.REMINDERS_SMS_CONCURRENCY = settings.REMINDERS_EMAIL_CONCURRENCY = 32  # one claim holds every row due
     ClinicReminderSettings.for_clinic(clinic)
     ClinicReminderSettings.objects.filter(clinic=clinic).update(patient_channels="sms")
     with at("2026-03-01 06:00Z"):
@@ -220,7 +221,8 @@ def test_sending_many_reminders_takes_a_flat_number_of_queries(patient, enroll, 
     ScheduledEvent.objects.filter(kind="dose").update(due_at=moment, due_date=moment.date())
     Reminder.objects.update(send_at=moment, next_attempt_at=moment, about_date=moment.date())
     due = Reminder.objects.count()
-    with at("2026-03-01 08:00Z"), django_assert_max_num_queries(16):
+    # per claim: claim, rows, opt-outs, preferences, settings; per flush of results: one write each
+    with at("2026-03-01 08:00Z"), django_assert_max_num_queries(20):
         counts = send_due_reminders()
     assert counts["claimed"] == due > 50
 
@@ -267,14 +269,79 @@ def test_a_retry_delay_doubles_up_to_its_cap():
     assert retry_delay(20) == RETRY_MAX == timedelta(minutes=30)
 
 
-def test_a_sweep_that_finds_more_than_a_batch_due_asks_once_for_a_helper(patient, enroll, texts):
+@pytest.fixture
+def asked_for(monkeypatch):
+    """Senders the sweep asked the broker for (each a `reminders_send_due` helper task)."""
+    from reminders.tasks import reminders_send_due
+
+    calls = []
+    monkeypatch.setattr(reminders_send_due, "apply_async", lambda **options: calls.append(options))
+    return calls
+
+
+@pytest.fixture
+def six_doses_due(patient, enroll):
+    """Three days of Pat's doses (six rows, text and email) all due at 08:00 on 4 March."""
     with at("2026-03-01 06:00Z"):
         enroll(patient, "iron-oral-daily", DOSE_DAY)
-    calls = []
-    with at("2026-03-04 08:00Z"):  # three days of doses (six rows) are due, in batches of two
-        Reminder.objects.filter(about_date__lt=date(2026, 3, 4)).update(send_at=datetime(2026, 3, 4, 7, 59, tzinfo=UTC))
-        send_due_reminders(batch_size=2, on_backlog=lambda: calls.append("help"))
-    assert calls == ["help"]
+    Reminder.objects.filter(about_date__lt=date(2026, 3, 4)).update(
+        send_at=datetime(2026, 3, 4, 7, 59, tzinfo=UTC), next_attempt_at=datetime(2026, 3, 4, 7, 59, tzinfo=UTC))
+
+
+def test_the_beat_sweep_asks_for_as_many_more_senders_as_the_backlog_needs(six_doses_due, asked_for, monkeypatch,
+                                                                          settings):
+    from reminders import tasks
+
+    monkeypatch.setattr(tasks, "ROWS_PER_SENDER", 2)
+    settings.REMINDERS_MAX_SENDERS = 8
+    with at("2026-03-04 08:00Z"):
+        counts = tasks.reminders_send_due.apply().get()
+    assert counts["senders_asked"] == len(asked_for) == 2, "six rows at two a sender: three sweeps, this one included"
+    assert all(call["kwargs"] == {"helper": True} and call["expires"] == 60 for call in asked_for)
+    assert counts["sent"] == 6
+
+
+def test_helpers_ask_for_no_more_helpers_and_a_small_backlog_needs_none(six_doses_due, asked_for):
+    from reminders import tasks
+
+    with at("2026-03-04 08:00Z"):
+        tasks.reminders_send_due.apply(kwargs={"helper": True}).get()
+    with at("2026-03-05 08:00Z"):
+        tasks.reminders_send_due.apply().get()
+    assert asked_for == []
+
+
+def test_the_number_of_senders_is_capped_and_counts_those_already_at_work(settings):
+    from reminders.tasks import ROWS_PER_SENDER, senders_wanted
+
+    settings.REMINDERS_MAX_SENDERS = 4
+    assert senders_wanted(ROWS_PER_SENDER * 100, at_work=1) == 3
+    assert senders_wanted(ROWS_PER_SENDER * 2, at_work=1) == 1
+    assert senders_wanted(ROWS_PER_SENDER * 2, at_work=5) == 0
+    assert senders_wanted(0, at_work=0) == 0
+
+
+def test_a_sweep_that_spends_its_time_budget_with_rows_still_due_hands_over_to_a_fresh_sender(
+        six_doses_due, asked_for, monkeypatch):
+    from reminders import outbox, tasks
+
+    one_claim_only = outbox.send_due_reminders
+    monkeypatch.setattr(outbox, "send_due_reminders", lambda: one_claim_only(batch_size=2, time_budget=timedelta(0)))
+    with at("2026-03-04 08:00Z"):
+        counts = tasks.reminders_send_due.apply(kwargs={"helper": True}).get()
+    assert counts["claimed"] == 2 and len(asked_for) == 1
+
+
+def test_a_sweep_that_could_only_give_its_rows_back_does_not_hand_over_but_waits_for_the_beat(
+        six_doses_due, asked_for, monkeypatch):
+    from collections import Counter
+
+    from reminders import outbox, tasks
+
+    monkeypatch.setattr(outbox, "send_due_reminders", lambda: Counter(claimed=6, released=6))
+    with at("2026-03-04 08:00Z"):
+        tasks.reminders_send_due.apply(kwargs={"helper": True}).get()
+    assert asked_for == [], "no task after task for rows that cannot be sent now"
 
 
 def test_one_beat_entry_sweeps_every_minute_and_expires_if_not_run_in_time():
@@ -319,9 +386,9 @@ def test_once_a_provider_keeps_failing_the_rest_of_the_batch_waits_for_the_retry
 
 def test_a_worker_whose_lease_runs_out_gives_back_the_rows_it_has_not_tried(three_doses_due_at_once, settings,
                                                                           texts):
-    settings.REMINDERS_CLAIM_LEASE_SECONDS = 120
+    settings.REMINDERS_LEASE_MARGIN_SECONDS = 120
     with at("2026-03-02 08:00Z") as clock:
-        RecordingSmsBackend.on_send = lambda message: clock.shift(timedelta(seconds=95))  # a very slow provider
+        RecordingSmsBackend.on_send = lambda message: clock.shift(timedelta(seconds=115))  # a very slow provider
         counts = send_due_reminders()
     assert counts["sent"] == 1 and counts["released"] == 2
     given_back = Reminder.objects.filter(about_date=DOSE_DAY, status=ReminderStatus.PENDING)

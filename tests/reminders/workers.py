@@ -171,3 +171,43 @@ def due_dose_reminders(clinic, actor, count: int, at: datetime, channel: str = "
                  key=reminder_key(e.pk, "dose", channel, day), send_at=at, next_attempt_at=at)
         for e in events])
     return [r.pk for r in reminders]
+
+
+class ProviderStandin:
+    """scripts/provider_standin.py in a process of its own: Twilio's Messages API (and SMTP) answering
+    after a latency, counting what it received; faults on request."""
+
+    def __init__(self, tmp_path: Path, *, latency_ms: float = 20, fail_status: int = 0, fail_seconds: float = 0,
+                 max_per_second: int = 0):
+        self.http_port, self.smtp_port = free_port(), free_port()
+        self.command = [sys.executable, str(ROOT / "scripts" / "provider_standin.py"), "--http-port",
+                        str(self.http_port), "--smtp-port", str(self.smtp_port), "--latency-ms", str(latency_ms),
+                        "--fail-status", str(fail_status), "--fail-seconds", str(fail_seconds),
+                        "--max-per-second", str(max_per_second)]
+        self.log_path = tmp_path / f"standin-{self.http_port}.log"
+        self.process = None
+
+    def start(self) -> "ProviderStandin":
+        self.log = self.log_path.open("ab")
+        self.process = subprocess.Popen(self.command, stdout=self.log, stderr=subprocess.STDOUT)
+        wait_for(lambda: b"ready" in self.log_path.read_bytes(), 15, "the provider stand-in to start")
+        return self
+
+    @property
+    def twilio_env(self) -> dict:
+        return {"SMS_BACKEND": "twilio", "TWILIO_API_URL": f"http://127.0.0.1:{self.http_port}",
+                "TWILIO_ACCOUNT_SID": "ACtest", "TWILIO_AUTH_TOKEN": "token", "TWILIO_FROM_NUMBER": "+15005550006",
+                "TWILIO_MAX_PER_SECOND": "0"}
+
+    def stats(self, detail: bool = False) -> dict:
+        import json
+        from urllib.request import urlopen
+
+        with urlopen(f"http://127.0.0.1:{self.http_port}/stats{'?detail' if detail else ''}", timeout=5) as answer:
+            return json.load(answer)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.log.close()
