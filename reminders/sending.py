@@ -65,6 +65,8 @@ class Result:
     retry_after: float = 0.0
     seconds: float = 0.0
     at: float = field(default_factory=time.time)
+    #: How long the provider took to answer (a monotonic clock); None when it was not asked.
+    latency: float | None = None
 
 
 #: A send's outcome as the metrics name it (ops.metrics.SEND_OUTCOMES).
@@ -240,8 +242,8 @@ class ChannelLanes:
     async def send_one(self, job: Job, sender: AsyncSender | None, blocking: Sender | None) -> Result:
         """Send one message: the one place every send goes through (and is counted, with its latency)."""
         result = await self._send(job, sender, blocking)
-        if result.seconds > 0:  # the provider was asked (not a row given back before its turn)
-            observe_send(self.channel, self.provider, result.seconds or 0.0, SEND_METRIC_OUTCOMES[result.outcome])
+        if result.latency is not None:
+            observe_send(self.channel, self.provider, result.latency, SEND_METRIC_OUTCOMES[result.outcome])
         return result
 
     async def _send(self, job: Job, sender: AsyncSender | None, blocking: Sender | None) -> Result:
@@ -257,6 +259,7 @@ class ChannelLanes:
             return Result(job, "released")
         self.sending += 1
         self.peak_sending = max(self.peak_sending, self.sending)
+        asked = time.perf_counter()
         try:
             if sender is not None:
                 ref = await sender.send(job.message)
@@ -264,24 +267,24 @@ class ChannelLanes:
                 ref = await asyncio.get_running_loop().run_in_executor(self.executor, blocking.send, job.message)
         except ThrottledError as exc:
             seconds = self.pacer.hold(exc.retry_after)
-            return Result(job, "throttled", error=exc, retry_after=seconds, seconds=time.time() - started)
+            return Result(job, "throttled", error=exc, retry_after=seconds, seconds=time.time() - started, latency=time.perf_counter() - asked)
         except TransientError as exc:
             self.failures_in_a_row += 1
             if self.failures_in_a_row >= CHANNEL_DOWN_AFTER and not self.down:
                 self.down = str(exc)[:200]
-            return Result(job, "transient", error=exc, seconds=time.time() - started)
+            return Result(job, "transient", error=exc, seconds=time.time() - started, latency=time.perf_counter() - asked)
         except PermanentError as exc:
             self.failures_in_a_row = 0
-            return Result(job, "permanent", error=exc, seconds=time.time() - started)
+            return Result(job, "permanent", error=exc, seconds=time.time() - started, latency=time.perf_counter() - asked)
         except Exception as exc:  # a bug must not stop the lane; the row is retried, then failed
             logger.exception("reminder %s could not be sent", job.row_id)
             return Result(job, "transient", error=TransientError(f"{type(exc).__name__}: {exc}"),
-                          seconds=time.time() - started)
+                          seconds=time.time() - started, latency=time.perf_counter() - asked)
         finally:
             self.sending -= 1
         self.failures_in_a_row = 0
         self.pacer.recovered()
-        return Result(job, "sent", provider_ref=ref or "", seconds=time.time() - started)
+        return Result(job, "sent", provider_ref=ref or "", seconds=time.time() - started, latency=time.perf_counter() - asked)
 
 
 class SendingLoop:
