@@ -29,6 +29,11 @@ def health(request):
     return JsonResponse({"status": "ok"})
 
 
+handler400 = "config.exceptions.bad_request"
+handler403 = "config.exceptions.permission_denied"
+handler404 = "config.exceptions.page_not_found"
+handler500 = "config.exceptions.server_error"
+
 urlpatterns = [
     path("api/v1/patients/<int:pk>/reminders/", PatientRemindersView.as_view(), name="patient-reminders"),
     path("api/v1/", include("reminders.api_urls")),

@@ -134,6 +134,7 @@ class ClinicReminderSettingsView(APIView):
     """The acting user's clinic's reminder defaults. Clinic administrators and clinicians change them."""
 
     permission_classes = [IsClinicStaff]
+    open_to_administrators = True
 
     @extend_schema(responses={200: ClinicReminderSettingsSerializer})
     def get(self, request):

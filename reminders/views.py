@@ -43,7 +43,7 @@ def taken(request, token: str):
                      "Links to confirm a dose work for a day. Please tell the clinic at your next visit.", 410)
     except signing.BadSignature:
         return _page(request, "This link is not valid", "Please check you copied the whole link.", 404)
-    reminder = Reminder.objects.select_related("clinic").filter(pk=reminder_id).first()
+    reminder = Reminder.objects.select_related("clinic", "event").filter(pk=reminder_id).first()
     if reminder is None:
         raise Http404("no such reminder")
     if request.method == "GET":
@@ -57,6 +57,10 @@ def taken(request, token: str):
         return _page(request, "Already recorded", "Thank you, this dose was already recorded.", 409)
     except InvalidInput as exc:
         logger.info("a taken link for reminder %s was refused: %s", reminder.pk, exc)
+        if "occurred_at" in exc.errors and reminder.event is not None:
+            return _page(request, "Not yet",
+                         f"This dose is due on {reminder.event.due_date:%A %d %B}. Please tap the button on that day, "
+                         f"after taking it.", 409)
         return _page(request, "This dose could not be recorded",
                      f"{reminder.clinic.name} has already recorded this dose, or it is no longer planned. "
                      f"If something looks wrong, please tell the clinic.", 409)
