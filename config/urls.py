@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from alerts.api import AlertViewSet
@@ -37,11 +37,13 @@ handler500 = "config.exceptions.server_error"
 urlpatterns = [
     path("api/v1/patients/<int:pk>/reminders/", PatientRemindersView.as_view(), name="patient-reminders"),
     path("api/v1/", include("reminders.api_urls")),
+    path("api/v1/", include("clinics.api_urls")),
     path("api/v1/", include(router.urls)),
     path("r/", include("reminders.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
+    path("", include("dashboard.urls_security")),
     path("", include("dashboard.urls")),
 ]

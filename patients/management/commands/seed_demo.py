@@ -36,14 +36,15 @@ class Command(BaseCommand):
         clinic, created = clinic_create(slug=slug, name="Demo Clinic", timezone="Europe/London")
         tokens = {}
         for role in (Role.CLINICIAN, Role.NURSE, Role.ADMIN):
-            user, token, _ = staff_create(username=f"{slug}-{role}", clinic=clinic, role=role, password=password)
-            tokens[user.username] = token.key
+            user, key, _ = staff_create(username=f"{slug}-{role}", clinic=clinic, role=role, password=password)
+            tokens[user.username] = key
         if not Patient.objects.filter(clinic=clinic).exists():
             self.seed_patients(clinic, clinician=user.__class__.objects.get(username=f"{slug}-clinician"))
         self.stdout.write(self.style.SUCCESS(f"Demo clinic '{clinic.name}' ({clinic.slug})"))
         self.stdout.write(f"  web login password for every demo user: {password}")
         for username, key in tokens.items():
-            self.stdout.write(f"  {username:20s} API token {key}")
+            shown = key or "(issued at the first run; a new one: manage.py create_staff ... --new-token)"
+            self.stdout.write(f"  {username:20s} API token {shown}")
 
     @transaction.atomic
     def seed_patients(self, clinic, clinician):
