@@ -1,5 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from config.admin_mixins import NoDeleteAdmin
 
 from .models import Clinic, ClosedDay, User
 
@@ -10,13 +13,17 @@ class ClosedDayInline(admin.TabularInline):
 
 
 @admin.register(Clinic)
-class ClinicAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "timezone", "injection_days", "open_days"]
+class ClinicAdmin(NoDeleteAdmin, SimpleHistoryAdmin):
+    """A clinic is never deleted: its patients and their records belong to it."""
+
+    list_display = ["name", "slug", "timezone", "injection_days", "open_days", "require_admin_two_factor"]
     inlines = [ClosedDayInline]
 
 
 @admin.register(User)
-class StaffAdmin(UserAdmin):
+class StaffAdmin(NoDeleteAdmin, UserAdmin, SimpleHistoryAdmin):
+    """Staff are deactivated, never deleted: the records they made name them."""
+
     list_display = ["username", "first_name", "last_name", "clinic", "role", "is_active"]
     list_filter = ["clinic", "role", "is_active"]
     fieldsets = UserAdmin.fieldsets + (("Clinic", {"fields": ("clinic", "role")}),)
