@@ -4,6 +4,7 @@ import datetime as dt
 import unicodedata
 
 from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 #: No instant an API client sends is outside these years (the services bound each field more tightly).
@@ -108,3 +109,14 @@ class TextField(PlainCharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
         super().__init__(multiline=True, **kwargs)
+
+
+@extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+                      "example": "08:00"})
+class LocalTimeField(serializers.TimeField):
+    """A local time of day, answered as HH:MM (HH:MM:SS accepted)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%H:%M")
+        kwargs.setdefault("input_formats", ["%H:%M", "%H:%M:%S"])
+        super().__init__(**kwargs)

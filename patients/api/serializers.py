@@ -2,19 +2,22 @@ from zoneinfo import available_timezones
 
 from rest_framework import serializers
 
-from config.fields import AwareDateTimeField, PlainCharField, StrictDateField, TextField
+from config.fields import AwareDateTimeField, LocalTimeField, PlainCharField, StrictDateField, TextField
 
 from ..models import Administration, Enrollment, InjectionSite, LabResult, Patient, ScheduledEvent, Sex
 from ..phones import MAX_INPUT_LENGTH as MAX_PHONE_INPUT
+from ..phones import PhoneKind
 
 
 class PatientSerializer(serializers.ModelSerializer):
     date_of_birth = StrictDateField()
     sex = serializers.ChoiceField(choices=Sex.choices)
     timezone = serializers.CharField(required=False, max_length=64)
-    preferred_dose_time = serializers.TimeField(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], required=False)
+    preferred_dose_time = LocalTimeField(required=False)
     #: As staff type it ("07700 900123", "+44 7700 900123"); stored in E.164 form.
     phone = serializers.CharField(max_length=MAX_PHONE_INPUT, allow_blank=True, required=False)
+    #: "" when the patient has no phone number.
+    phone_kind = serializers.ChoiceField(choices=[("", "no phone"), *PhoneKind.CHOICES], read_only=True)
 
     class Meta:
         model = Patient
@@ -57,6 +60,44 @@ class EnrollmentSerializer(serializers.ModelSerializer):
         fields = ["id", "patient", "protocol", "protocol_version", "start_date", "options", "status", "phase_ends",
                   "override_reason", "planned_until", "created_at", "ended_on", "end_reason"]
         read_only_fields = fields
+
+
+class ScheduleSerializer(serializers.Serializer):
+    """GET enrollments/{id}/schedule/: the enrollment's id and its events ordered by due date (not paginated)."""
+
+    enrollment = serializers.IntegerField()
+    events = EventSerializer(many=True)
+
+
+class PlannedEventSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    kind = serializers.CharField()
+    code = serializers.CharField()
+    phase = serializers.CharField()
+    due_date = serializers.DateField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    window_start = serializers.DateField()
+    window_end = serializers.DateField()
+    status = serializers.CharField()
+    dose_mg = serializers.FloatField(allow_null=True)
+    route = serializers.CharField(allow_blank=True)
+    tests = serializers.ListField(child=serializers.CharField())
+    provisional = serializers.BooleanField()
+
+
+class PhaseSpanSerializer(serializers.Serializer):
+    phase = serializers.CharField()
+    arm = serializers.CharField()
+    start = serializers.DateField(allow_null=True)
+    end = serializers.DateField(allow_null=True)
+    ended = serializers.BooleanField()
+
+
+class PreviewSerializer(serializers.Serializer):
+    """POST enrollments/preview/: the events and phases an enrollment would have; nothing saved."""
+
+    events = PlannedEventSerializer(many=True)
+    phases = PhaseSpanSerializer(many=True)
 
 
 class EnrollmentCreateSerializer(serializers.Serializer):

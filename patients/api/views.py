@@ -81,7 +81,7 @@ class EnrollmentViewSet(WritePermissionMixin, mixins.ListModelMixin, mixins.Retr
         enrollment = self.get_queryset().get(pk=enrollment.pk)
         return Response(s.EnrollmentSerializer(enrollment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.EnrollmentPreviewSerializer, responses={200: s.EventSerializer(many=True)})
+    @extend_schema(request=s.EnrollmentPreviewSerializer, responses={200: s.PreviewSerializer})
     @action(detail=False, methods=["post"])
     def preview(self, request):
         """The dates an enrollment would have; nothing is saved."""
@@ -97,8 +97,9 @@ class EnrollmentViewSet(WritePermissionMixin, mixins.ListModelMixin, mixins.Retr
 
     @extend_schema(parameters=[OpenApiParameter("until", str, description="last due date to include (YYYY-MM-DD)"),
                                OpenApiParameter("include_cancelled", bool, description="also events no longer planned")],
-                   responses={200: s.EventSerializer(many=True)})
-    @action(detail=True, methods=["get"], permission_classes=[IsClinicStaff])
+                   responses={200: s.ScheduleSerializer})
+    @action(detail=True, methods=["get"], permission_classes=[IsClinicStaff], pagination_class=None,
+            filter_backends=[])
     def schedule(self, request, pk=None):
         enrollment = self.get_object()
         events = enrollment.events.select_related("patient").order_by("due_date", "kind", "sequence", "id")
