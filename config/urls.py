@@ -1,3 +1,4 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path
@@ -41,7 +42,9 @@ urlpatterns = [
     path("api/v1/", include(router.urls)),
     path("r/", include("reminders.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # Swagger UI's script is served from here too (no inline script); it sets inline styles as it draws.
+    path("api/docs/", csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+         name="api-docs"),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("", include("dashboard.urls_security")),
