@@ -13,7 +13,7 @@ from patients.models import Patient
 from patients.services import administration_record, enrollment_create, lab_result_record, patient_create
 from protocols.builtin import builtin_definitions
 
-DEMO_PASSWORD_DEFAULT = "demo-clinic-2026"
+DEMO_PASSWORD_DEFAULT = "b12-and-iron-2026"  # passes the password validators for every demo username
 PEOPLE = [
     ("Ada", "Lovelace", "female", "1958-12-10"), ("Ben", "Okafor", "male", "1971-03-22"),
     ("Chloe", "Martin", "female", "1990-07-01"), ("Dev", "Patel", "male", "1949-01-30"),
