@@ -1,6 +1,9 @@
 """The optional second sign-in factor: a TOTP authenticator app (django-otp). A clinic can require it of its
 clinic administrators (Clinic.require_admin_two_factor)."""
 
+from base64 import b32encode
+
+import segno
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -20,6 +23,12 @@ def device_pending(user: User) -> TOTPDevice:
     """The unconfirmed authenticator being set up (a new secret each time set-up starts over)."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+def device_setup(device: TOTPDevice) -> dict:
+    """What an authenticator app needs: a QR code to scan (inline SVG, no script) and the key to type."""
+    return {"qr": segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#111"),
+            "secret": b32encode(device.bin_key).decode().rstrip("=")}
 
 
 def _audit(event: str, *, user, actor) -> None:

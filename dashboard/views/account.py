@@ -1,7 +1,6 @@
 """A staff member's sign-in security: their authenticator app and their API tokens; for a clinic
 administrator, whether the clinic requires a second factor of its administrators."""
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -11,11 +10,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from clinics.models import Role
 from clinics.services import clinic_security_update
 from clinics.tokens import api_token_issue, api_tokens_of, api_tokens_revoke
-from clinics.two_factor import confirmed_device, device_confirm, device_pending, two_factor_remove
+from clinics.two_factor import confirmed_device, device_confirm, device_pending, device_setup, two_factor_remove
 
 from ..access import staff_required
 from ..forms_auth import OneTimeCodeForm
-from .auth import _base32
 
 SETUP = "two_factor_setup_device"
 
@@ -61,8 +59,8 @@ def account(request):
         return redirect("security:account")
     pending = TOTPDevice.objects.filter(pk=request.session.get(SETUP), user=user, confirmed=False).first()
     if pending is not None:
-        context.update({"setup_qr": segno.make(pending.config_url, error="m").svg_inline(scale=4, dark="#111"),
-                        "setup_secret": _base32(pending)})
+        setup = device_setup(pending)
+        context.update({"setup_qr": setup["qr"], "setup_secret": setup["secret"]})
     context.update({"device": confirmed_device(user), "tokens": list(api_tokens_of(user)),
                     "is_admin": user.role == Role.ADMIN})
     return render(request, "dashboard/account.html", context, status=422 if context["form"].errors else 200)

@@ -3,7 +3,6 @@ of their authenticator app. Nobody is signed in until both steps are done."""
 
 import time
 
-import segno
 from django.contrib import auth
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
@@ -17,7 +16,13 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinics.models import User
-from clinics.two_factor import confirmed_device, device_confirm, device_pending, two_factor_required
+from clinics.two_factor import (
+    confirmed_device,
+    device_confirm,
+    device_pending,
+    device_setup,
+    two_factor_required,
+)
 
 from ..access import home_for
 from ..forms_auth import LockingLoginForm, OneTimeCodeForm
@@ -98,17 +103,8 @@ def login_code(request):
             return _finish(request, user, device)
         user_login_failed.send(sender=__name__, credentials={"username": user.username}, request=request)
         form.add_error("code", "That code is not right, or it has expired. Type the code the app shows now.")
-    context = {"form": form, "setting_up": setting_up}
-    if setting_up:
-        context.update({"qr": segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#111"),
-                        "secret": _base32(device)})
+    context = {"form": form, "setting_up": setting_up, **(device_setup(device) if setting_up else {})}
     return render(request, "registration/login_code.html", context, status=422 if form.errors else 200)
-
-
-def _base32(device) -> str:
-    from base64 import b32encode
-
-    return b32encode(device.bin_key).decode().rstrip("=")
 
 
 class LogoutView(auth_views.LogoutView):
