@@ -1,10 +1,26 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django_otp.admin import OTPAdminAuthenticationForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin_mixins import NoDeleteAdmin
 
 from .models import Clinic, ClosedDay, User
+from .two_factor import confirmed_device
+
+
+class AdminLoginForm(OTPAdminAuthenticationForm):
+    """The admin's sign-in: a password (through the same lockout as every login path) and, for an account
+    with an authenticator app, its code: the admin is no way around a second factor."""
+
+    def clean_otp(self, user):
+        if user is not None and confirmed_device(user) is None:
+            return
+        super().clean_otp(user)
+
+
+admin.site.login_form = AdminLoginForm
+admin.site.login_template = "otp/admin111/login.html"
 
 
 class ClosedDayInline(admin.TabularInline):

@@ -149,3 +149,20 @@ def test_a_nurse_sets_up_an_app_from_the_account_page(nina):
 @time_machine.travel("2026-03-02 09:00Z", tick=False)
 def test_the_sign_in_pages_are_not_cached(nina):
     assert "no-store" in Client().get("/login/")["Cache-Control"]
+
+
+def test_the_admin_asks_for_the_code_of_a_superuser_with_an_app(root):
+    device = TOTPDevice.objects.create(user=root, name="app", confirmed=True)
+    client = Client()
+    with time_machine.travel("2026-03-02 09:00:01Z", tick=False):
+        sign_in(client, "root", path="/admin/login/")
+        assert "_auth_user_id" not in client.session, "a password alone does not sign in"
+        client.post("/admin/login/", {"username": "root", "password": PASSWORD, "otp_token": code_of(device),
+                                      "otp_device": device.persistent_id}, REMOTE_ADDR="10.0.0.1")
+        assert client.session.get("_auth_user_id") == str(root.pk)
+
+
+def test_a_superuser_without_an_app_signs_in_to_the_admin_with_a_password(root):
+    client = Client()
+    assert sign_in(client, "root", path="/admin/login/").status_code == 302
+    assert client.session.get("_auth_user_id") == str(root.pk)
