@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from clinics.models import Role
 from clinics.services import clinic_create, staff_create
+from clinics.tokens import api_token_issue, api_tokens_revoke
 from patients.models import Patient
 from patients.services import administration_record, enrollment_create, lab_result_record, patient_create
 from protocols.builtin import builtin_definitions
@@ -37,14 +38,16 @@ class Command(BaseCommand):
         tokens = {}
         for role in (Role.CLINICIAN, Role.NURSE, Role.ADMIN):
             user, key, _ = staff_create(username=f"{slug}-{role}", clinic=clinic, role=role, password=password)
+            if key is None:  # only a hash is kept: a demo run hands out fresh keys (the old ones stop working)
+                api_tokens_revoke(user=user)
+                key = api_token_issue(user=user)[1]
             tokens[user.username] = key
         if not Patient.objects.filter(clinic=clinic).exists():
             self.seed_patients(clinic, clinician=user.__class__.objects.get(username=f"{slug}-clinician"))
         self.stdout.write(self.style.SUCCESS(f"Demo clinic '{clinic.name}' ({clinic.slug})"))
         self.stdout.write(f"  web login password for every demo user: {password}")
         for username, key in tokens.items():
-            shown = key or "(issued at the first run; a new one: manage.py create_staff ... --new-token)"
-            self.stdout.write(f"  {username:20s} API token {shown}")
+            self.stdout.write(f"  {username:20s} API token {key}")
 
     @transaction.atomic
     def seed_patients(self, clinic, clinician):
