@@ -52,3 +52,17 @@ def api_token_rotate(*, token: AuthToken, actor=None) -> tuple[AuthToken, str]:
 
 def api_tokens_of(user: User):
     return AuthToken.objects.filter(user=user).order_by("-created")
+
+
+@transaction.atomic
+def clinic_tokens_rotate(*, clinic, usernames: list[str] | None = None, actor=None) -> list[tuple[User, str]]:
+    """Replace the API tokens of a clinic's staff (all, or those named): the old ones stop working at once.
+    Returns (member, new key) pairs, in username order."""
+    staff = User.objects.filter(clinic=clinic).order_by("username").select_for_update()
+    if usernames:
+        staff = staff.filter(username__in=usernames)
+    rotated = []
+    for user in staff:
+        api_tokens_revoke(user=user, actor=actor)
+        rotated.append((user, api_token_issue(user=user, actor=actor)[1]))
+    return rotated

@@ -86,3 +86,13 @@ def test_the_account_page_issues_a_key_once(nina):
     key = page.split('<code class="token">')[1].split("</code>")[0]
     assert client_with(key).get("/api/v1/protocols/").status_code == 200
     assert key not in web.get("/account/").content.decode()
+
+
+def test_an_operator_rotates_every_token_of_a_clinic(nina, cara, clinic):
+    from clinics.tokens import clinic_tokens_rotate
+
+    old = api_token_for(nina)
+    rotated = dict(clinic_tokens_rotate(clinic=clinic))
+    assert set(u.username for u in rotated) == {"nina", "cara"}
+    assert client_with(old).get("/api/v1/protocols/").status_code == 401
+    assert client_with(rotated[nina]).get("/api/v1/protocols/").status_code == 200
