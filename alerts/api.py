@@ -4,14 +4,17 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from clinics.permissions import IsClinicianOrNurse, IsClinicStaff, clinic_id_of
+from config.fields import TextField
+from patients.api.filters import PatientChoice
 
 from .models import Alert
 from .services import alert_acknowledge, alert_resolve
 
 
 class AlertSerializer(serializers.ModelSerializer):
-    acknowledged_by = serializers.CharField(source="acknowledged_by.username", default=None, read_only=True)
-    resolved_by = serializers.CharField(source="resolved_by.username", default=None, read_only=True)
+    acknowledged_by = serializers.CharField(source="acknowledged_by.username", default=None, read_only=True,
+                                            allow_null=True)
+    resolved_by = serializers.CharField(source="resolved_by.username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Alert
@@ -21,10 +24,12 @@ class AlertSerializer(serializers.ModelSerializer):
 
 
 class ResolveSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = TextField(required=False, allow_blank=True, default="")
 
 
 class AlertFilter(django_filters.FilterSet):
+    patient = PatientChoice()
+
     class Meta:
         model = Alert
         fields = ["patient", "status", "code", "severity"]

@@ -1,6 +1,9 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.fields import TEXT_MAX_LENGTH, bad_character, bad_character_message
+from patients.errors import InvalidInput
+
 from .models import Alert, AlertStatus, Severity
 from .signals import alert_raised
 
@@ -33,6 +36,11 @@ def alert_acknowledge(*, alert: Alert, actor) -> Alert:
 
 
 def alert_resolve(*, alert: Alert, actor, note: str = "") -> Alert:
+    note = (note or "").strip()
+    if len(note) > TEXT_MAX_LENGTH:
+        raise InvalidInput({"note": f"is {len(note)} characters long; at most {TEXT_MAX_LENGTH}"})
+    if (char := bad_character(note, multiline=True)) is not None:
+        raise InvalidInput({"note": bad_character_message(char)})
     if alert.status != AlertStatus.RESOLVED:
         now = timezone.now()
         if alert.acknowledged_at is None:

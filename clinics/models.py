@@ -93,6 +93,8 @@ class Clinic(models.Model):
     injection_days = models.CharField(max_length=40, default="mon,wed,fri", validators=[validate_weekdays])
     planning_horizon_months = models.PositiveSmallIntegerField(default=12)
     thresholds = models.JSONField(default=dict, blank=True, help_text="Overrides of the default thresholds")
+    require_admin_two_factor = models.BooleanField(
+        default=False, help_text="Clinic administrators must sign in with an authenticator app as a second factor")
     reminder_details_opt_in = models.BooleanField(
         default=False, help_text="Reminder texts may name the drug or test (off: nothing clinical on a shared phone)"
     )

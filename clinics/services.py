@@ -1,9 +1,10 @@
+from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from protocols.engine import format_weekdays, parse_weekdays
 
 from .models import Clinic, Role, User, country_for_timezone, validate_timezone
+from .tokens import api_token_issue
 
 
 @transaction.atomic
@@ -31,42 +32,46 @@ def clinic_create(
 
 
 @transaction.atomic
-def staff_create(*, username: str, clinic: Clinic, role: str, password: str | None = None) -> tuple[User, Token, bool]:
-    """Create a staff member with an API token, or return the existing one unchanged."""
+def staff_create(*, username: str, clinic: Clinic, role: str, password: str | None = None,
+                 actor=None) -> tuple[User, str | None, bool]:
+    """Create a staff member with an API token; returns (user, the token's key, created).
+
+    An existing username is returned unchanged, with no key (only a hash of it is stored). A password must
+    pass the password validators (ValidationError otherwise); without one, the account signs in by API only.
+    """
     if role not in Role.values:
         raise ValueError(f"role must be one of {', '.join(Role.values)}")
     user = User.objects.filter(username=username).first()
-    created = user is None
-    if created:
-        user = User(username=username, clinic=clinic, role=role)
-        if password:
-            user.set_password(password)
-        else:
-            user.set_unusable_password()
-        user.save()
-    token, _ = Token.objects.get_or_create(user=user)
-    return user, token, created
+    if user is not None:
+        return user, None, False
+    user = User(username=username, clinic=clinic, role=role)
+    if password:
+        validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user._history_user = actor
+    user.save()
+    _token, key = api_token_issue(user=user, actor=actor)
+    return user, key, True
 
 
 @transaction.atomic
-def clinic_admin_create(*, clinic: Clinic, username: str, email: str = "", password: str | None = None
-                        ) -> tuple[User, Token, bool]:
-    """The clinic's administrator (role admin), or the existing user of that name unchanged."""
-    user, token, created = staff_create(username=username, clinic=clinic, role=Role.ADMIN, password=password)
+def clinic_security_update(*, clinic: Clinic, actor, require_admin_two_factor: bool) -> Clinic:
+    """A clinic administrator turns the second-factor requirement for administrators on or off."""
+    clinic.require_admin_two_factor = bool(require_admin_two_factor)
+    clinic._history_user = actor
+    clinic.save(update_fields=["require_admin_two_factor"])
+    return clinic
+
+
+@transaction.atomic
+def clinic_admin_create(*, clinic: Clinic, username: str, email: str = "", password: str | None = None,
+                        actor=None) -> tuple[User, str | None, bool]:
+    """The clinic's administrator (role admin), or the existing user of that name unchanged (no key)."""
+    user, key, created = staff_create(username=username, clinic=clinic, role=Role.ADMIN, password=password,
+                                      actor=actor)
     if created and email:
         user.email = email
         user.save(update_fields=["email"])
-    return user, token, created
-
-
-@transaction.atomic
-def clinic_tokens_rotate(*, clinic: Clinic, usernames: list[str] | None = None) -> list[tuple[User, Token]]:
-    """Replace the API tokens of the clinic's staff (all, or those named): the old ones stop working at once."""
-    staff = User.objects.filter(clinic=clinic).order_by("username").select_for_update()
-    if usernames:
-        staff = staff.filter(username__in=usernames)
-    rotated = []
-    for user in staff:
-        Token.objects.filter(user=user).delete()
-        rotated.append((user, Token.objects.create(user=user)))
-    return rotated
+    return user, key, created

@@ -33,4 +33,5 @@ app.conf.beat_schedule = {
     "extend-open-ended-plans": {"task": "patients.tasks.enrollments_extend_plans", "schedule": 6 * 3600},
     "alerts-sweep": {"task": "alerts.sweep", "schedule": 3600},
     "dashboard-refresh-overviews": {"task": "dashboard.refresh_overviews", "schedule": 600},
+    "audit-purge-access-log": {"task": "audit.purge_access_log", "schedule": 24 * 3600},
 }

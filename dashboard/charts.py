@@ -227,7 +227,13 @@ def _count_words(events, today: date) -> str:
     return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no events"
 
 
+#: However old or far ahead a stored date is (a row from before inputs were bounded), a chart spans at most
+#: this much around today; marks beyond it sit on the chart's edge.
+CHART_SPAN_BACK = timedelta(days=366 * 10)
+CHART_SPAN_AHEAD = timedelta(days=366 * 2)
+
+
 def timeline_range(first: date, last: date, today: date) -> tuple[date, date]:
-    start = min(first, today) - timedelta(days=7)
-    end = max(last, today) + timedelta(days=14)
+    start = max(min(first, today), today - CHART_SPAN_BACK) - timedelta(days=7)
+    end = min(max(last, today), today + CHART_SPAN_AHEAD) + timedelta(days=14)
     return start, end

@@ -1,53 +1,40 @@
-"""The admin reads clinical records and writes through the same services as the API."""
+"""The admin reads clinical records and writes through the same services as the API: nothing here edits or
+deletes a patient, an enrollment, an event or a record (corrections are entered-in-error, with a reason)."""
 
 from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
+
+from config.admin_mixins import ReadOnlyAdmin
 
 from .models import Administration, Enrollment, LabResult, Patient, ScheduledEvent
 from .services import administration_mark_entered_in_error, lab_result_mark_entered_in_error
 
 
 @admin.register(Patient)
-class PatientAdmin(SimpleHistoryAdmin):
+class PatientAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["mrn", "family_name", "given_name", "clinic", "date_of_birth", "reminders_opt_in"]
     list_filter = ["clinic", "sex", "reminders_opt_in", "language"]
     search_fields = ["mrn", "family_name", "given_name"]
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(SimpleHistoryAdmin):
+class EnrollmentAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["patient", "protocol_version", "start_date", "status"]
     list_filter = ["clinic", "status", "protocol_version__protocol"]
-    readonly_fields = ["protocol_version", "phase_ends", "planned_until", "created_by"]
 
 
 @admin.register(ScheduledEvent)
-class ScheduledEventAdmin(admin.ModelAdmin):
+class ScheduledEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["patient", "kind", "code", "phase", "sequence", "due_date", "status"]
     list_filter = ["clinic", "kind", "status", "phase"]
     date_hierarchy = "due_date"
 
-    def has_change_permission(self, request, obj=None):
-        return False
 
-    def has_add_permission(self, request):
-        return False
-
-
-class AppendOnlyAdmin(SimpleHistoryAdmin):
+class AppendOnlyAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     """Records are added through the API or the staff pages; here they can only be marked wrong."""
 
     actions = ["mark_entered_in_error"]
     mark = None
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
 
     @admin.action(description="Mark selected entries entered-in-error")
     def mark_entered_in_error(self, request, queryset):

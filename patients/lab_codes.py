@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+#: Stored values have at most 10 digits before the point (the column): no result comes near it.
+MAX_VALUE = Decimal("1e10")
+
 
 class LabInputError(ValueError):
     def __init__(self, field: str, message: str):
@@ -99,6 +102,8 @@ def normalize(test: str, value, unit: str) -> NormalizedResult:
         raise LabInputError("value", f"{value!r} is not a number") from None
     if not amount.is_finite():
         raise LabInputError("value", "the value must be a finite number")
+    if amount.copy_abs() >= MAX_VALUE:
+        raise LabInputError("value", f"is out of range: a result is below {MAX_VALUE:,.0f} in any unit")
     unit = _canonical_unit_spelling(unit or "")
     if code == "retic" and unit == "10*9/L":
         code = "retic-abs"  # the absolute count is its own test (LOINC 60474-4)

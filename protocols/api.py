@@ -30,6 +30,7 @@ class ProtocolViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = ProtocolSerializer
     permission_classes = [IsClinicStaff]
+    open_to_administrators = True  # the catalogue of regimens is the clinic's configuration, not patient data
     lookup_field = "slug"
     pagination_class = None
 

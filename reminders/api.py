@@ -58,6 +58,7 @@ class PatientRemindersView(generics.ListAPIView):
 
 class PreferencesSerializer(serializers.Serializer):
     channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.values), required=False,
+                                     max_length=len(Channel.values),
                                      help_text="The patient's own channels; an empty list means the clinic's")
     reminder_time = serializers.TimeField(allow_null=True, required=False, format="%H:%M",
                                           input_formats=["%H:%M", "%H:%M:%S"])
@@ -134,6 +135,7 @@ class ClinicReminderSettingsView(APIView):
     """The acting user's clinic's reminder defaults. Clinic administrators and clinicians change them."""
 
     permission_classes = [IsClinicStaff]
+    open_to_administrators = True
 
     @extend_schema(responses={200: ClinicReminderSettingsSerializer})
     def get(self, request):

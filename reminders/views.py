@@ -25,7 +25,7 @@ from patients.models import Patient
 from . import services
 from .calendar_feed import patient_calendar
 from .channels import sms_backend
-from .language import in_language, patient_language
+from .language import day_label, in_language, patient_language
 from .links import taken_reminder_id, unsubscribe_target
 from .models import Channel, OptOut, PatientReminderPreferences, Reminder
 from .services.public import LinkAlreadyUsed
@@ -75,7 +75,7 @@ def taken(request, token: str):
 
 
 def _reminder(reminder_id: int) -> Reminder | None:
-    return Reminder.objects.select_related("clinic", "patient").filter(pk=reminder_id).first()
+    return Reminder.objects.select_related("clinic", "patient", "event").filter(pk=reminder_id).first()
 
 
 def _taken(request, reminder: Reminder) -> HttpResponse:
@@ -91,6 +91,10 @@ def _taken(request, reminder: Reminder) -> HttpResponse:
         return _already_recorded(request, 409)
     except InvalidInput as exc:
         logger.info("a taken link for reminder %s was refused: %s", reminder.pk, exc)
+        if "occurred_at" in exc.errors and reminder.event is not None:
+            return _page(request, _("Not yet"),
+                         _("This dose is due on %(day)s. Please tap the button on that day, after taking it.")
+                         % {"day": day_label(reminder.event.due_date)}, 409)
         return _page(request, _("This dose could not be recorded"),
                      _("%(clinic)s has already recorded this dose, or it is no longer planned. "
                        "If something looks wrong, please tell the clinic.") % clinic, 409)

@@ -5,6 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from clinics.models import Role
+from clinics.tokens import api_token_issue
 from tests.factories import ClinicFactory, PatientFactory, StaffFactory
 
 
@@ -38,9 +39,14 @@ def otto(other_clinic):
     return StaffFactory(username="otto", clinic=other_clinic, role=Role.CLINICIAN, first_name="Otto")
 
 
+def api_token_for(user) -> str:
+    """A fresh API token (tokens are stored hashed: a key is known only when it is issued)."""
+    return api_token_issue(user=user)[1]
+
+
 def api_client_for(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {user.auth_token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     return client
 
 

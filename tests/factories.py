@@ -1,7 +1,6 @@
 from datetime import date, time
 
 import factory
-from rest_framework.authtoken.models import Token
 
 from clinics.models import Clinic, Role, User
 from patients.models import Patient
@@ -28,11 +27,6 @@ class StaffFactory(factory.django.DjangoModelFactory):
     clinic = factory.SubFactory(ClinicFactory)
     role = Role.NURSE
     password = factory.django.Password("correct horse battery staple")
-
-    @factory.post_generation
-    def token(self, create, extracted, **kwargs):
-        if create:
-            Token.objects.get_or_create(user=self)
 
 
 class PatientFactory(factory.django.DjangoModelFactory):

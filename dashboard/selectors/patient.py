@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from alerts.models import Alert, AlertStatus
 from clinics.permissions import clinic_id_of
+from config.times import local_date
 from patients.adherence import Adherence, adherence_by
 from patients.lab_codes import TESTS
 from patients.models import (
@@ -139,12 +140,12 @@ def lab_charts(patient, labs: list[LabResult], views: list[EnrollmentView], toda
     zone = patient.zone
     valid = [r for r in labs if not r.entered_in_error]
     bands = [band for view in views if view.active for band in view.bands]
-    days = [r.collected_at.astimezone(zone).date() for r in valid] + [b.start for b in bands]
+    days = [local_date(r.collected_at, zone) for r in valid] + [b.start for b in bands]
     start, end = timeline_range(min(days, default=today), max(days, default=today), today)
     charts = []
     for code, title in CHARTS:
         series = Series(title, TESTS[code].unit, thresholds=thresholds[code])
-        series.points = [(r.collected_at.astimezone(zone).date(), float(r.normalized_value)) for r in valid if r.code == code]
+        series.points = [(local_date(r.collected_at, zone), float(r.normalized_value)) for r in valid if r.code == code]
         if code == "retic" and not series.points:
             continue
         charts.append({"code": code, "title": title, "series": series,

@@ -140,4 +140,11 @@ def query_with(context, **changes) -> str:
 
 @register.filter
 def local(value, zone):
-    return timezone.localtime(value, zone) if value else value
+    """An instant in `zone`. One that cannot be shifted (a row dated 0001-01-01) is shown as its UTC wall
+    time, naive so that |date does not try to shift it again."""
+    if not value:
+        return value
+    try:
+        return timezone.localtime(value, zone)
+    except OverflowError:
+        return value.replace(tzinfo=None)

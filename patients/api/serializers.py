@@ -3,17 +3,18 @@ from zoneinfo import available_timezones
 from rest_framework import serializers
 
 from clinics.languages import language_choices, language_codes
-from config.fields import AwareDateTimeField, StrictDateField
+from config.fields import AwareDateTimeField, LocalTimeField, PlainCharField, StrictDateField, TextField
 
-from ..models import Administration, Enrollment, LabResult, Patient, ScheduledEvent, Sex
+from ..models import Administration, Enrollment, InjectionSite, LabResult, Patient, ScheduledEvent, Sex
 from ..phones import MAX_INPUT_LENGTH as MAX_PHONE_INPUT
+from ..phones import PhoneKind
 
 
 class PatientSerializer(serializers.ModelSerializer):
     date_of_birth = StrictDateField()
     sex = serializers.ChoiceField(choices=Sex.choices)
-    timezone = serializers.CharField(required=False)
-    preferred_dose_time = serializers.TimeField(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], required=False)
+    timezone = serializers.CharField(required=False, max_length=64)
+    preferred_dose_time = LocalTimeField(required=False)
     #: As staff type it ("07700 900123", "+44 7700 900123"); stored in E.164 form.
     phone = serializers.CharField(max_length=MAX_PHONE_INPUT, allow_blank=True, required=False)
     language = serializers.ChoiceField(
@@ -22,6 +23,8 @@ class PatientSerializer(serializers.ModelSerializer):
         error_messages={"invalid_choice": "{input!r} is not an offered language; use one of "
                                           f"{', '.join(language_codes())}, or blank for the clinic's"},
     )
+    #: "" when the patient has no phone number.
+    phone_kind = serializers.ChoiceField(choices=[("", "no phone"), *PhoneKind.CHOICES], read_only=True)
 
     class Meta:
         model = Patient
@@ -66,12 +69,51 @@ class EnrollmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ScheduleSerializer(serializers.Serializer):
+    """GET enrollments/{id}/schedule/: the enrollment's id and its events ordered by due date (not paginated)."""
+
+    enrollment = serializers.IntegerField()
+    events = EventSerializer(many=True)
+
+
+class PlannedEventSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    kind = serializers.CharField()
+    code = serializers.CharField()
+    phase = serializers.CharField()
+    due_date = serializers.DateField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    window_start = serializers.DateField()
+    window_end = serializers.DateField()
+    status = serializers.CharField()
+    dose_mg = serializers.FloatField(allow_null=True)
+    route = serializers.CharField(allow_blank=True)
+    tests = serializers.ListField(child=serializers.CharField())
+    provisional = serializers.BooleanField()
+
+
+class PhaseSpanSerializer(serializers.Serializer):
+    phase = serializers.CharField()
+    arm = serializers.CharField()
+    start = serializers.DateField(allow_null=True)
+    end = serializers.DateField(allow_null=True)
+    ended = serializers.BooleanField()
+
+
+class PreviewSerializer(serializers.Serializer):
+    """POST enrollments/preview/: the events and phases an enrollment would have; nothing saved."""
+
+    events = PlannedEventSerializer(many=True)
+    phases = PhaseSpanSerializer(many=True)
+
+
 class EnrollmentCreateSerializer(serializers.Serializer):
     patient = serializers.IntegerField()
-    protocol = serializers.CharField()
-    start_date = StrictDateField()
-    options = serializers.JSONField(required=False, default=dict)
-    override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    protocol = serializers.CharField(max_length=50, help_text="a protocol's slug, e.g. b12-im-standard")
+    start_date = StrictDateField(help_text="from 5 years back to 1 year ahead of the patient's today")
+    options = serializers.DictField(required=False, default=dict, help_text=(
+        "maintenance_interval_months (2 or 3), dose_time (HH:MM), iron_product"))
+    override_reason = TextField(required=False, allow_blank=True, default="")
 
 
 class EnrollmentPreviewSerializer(EnrollmentCreateSerializer):
@@ -79,20 +121,26 @@ class EnrollmentPreviewSerializer(EnrollmentCreateSerializer):
 
 
 class EndPhaseSerializer(serializers.Serializer):
-    phase = serializers.CharField()
+    phase = serializers.CharField(max_length=40)
     date = StrictDateField()
-    reason = serializers.CharField()
+    reason = TextField()
 
 
 class StopEnrollmentSerializer(serializers.Serializer):
     date = StrictDateField()
-    reason = serializers.CharField()
+    reason = TextField()
+
+
+#: Choices of an optional field as it is answered: "" when it was not given.
+BLANK_SITE_CHOICES = [("", "not recorded"), *InjectionSite.choices]
 
 
 class AdministrationSerializer(serializers.ModelSerializer):
     dose_mg = serializers.DecimalField(max_digits=9, decimal_places=3, coerce_to_string=False, allow_null=True)
-    recorded_by = serializers.CharField(source="recorded_by.username", default=None, read_only=True)
-    error_by = serializers.CharField(source="error_by.username", default=None, read_only=True)
+    site = serializers.ChoiceField(choices=BLANK_SITE_CHOICES, read_only=True)
+    recorded_by = serializers.CharField(source="recorded_by.username", default=None, read_only=True, allow_null=True,
+                                        help_text="null: reported by the patient from a reminder link")
+    error_by = serializers.CharField(source="error_by.username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Administration
@@ -107,22 +155,22 @@ class AdministrationCreateSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=["given", "missed", "declined"])
     occurred_at = AwareDateTimeField()
     dose_mg = serializers.DecimalField(max_digits=9, decimal_places=3, required=False, allow_null=True)
-    route = serializers.CharField(required=False, allow_blank=True)
-    site = serializers.CharField(required=False, allow_blank=True)
-    lot_number = serializers.CharField(required=False, allow_blank=True)
-    performed_by = serializers.CharField(required=False, allow_blank=True, default="")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    route = PlainCharField(required=False, allow_blank=True, max_length=10)
+    site = serializers.ChoiceField(choices=InjectionSite.choices, required=False, allow_blank=True)
+    lot_number = PlainCharField(required=False, allow_blank=True, max_length=64)
+    performed_by = PlainCharField(required=False, allow_blank=True, default="", max_length=200)
+    note = TextField(required=False, allow_blank=True, default="")
 
 
 class EnteredInErrorSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = TextField()
 
 
 class LabResultSerializer(serializers.ModelSerializer):
     test = serializers.CharField(source="code", read_only=True)
     value = serializers.DecimalField(max_digits=14, decimal_places=4, coerce_to_string=False)
     normalized_value = serializers.DecimalField(max_digits=14, decimal_places=3, coerce_to_string=False)
-    recorded_by = serializers.CharField(source="recorded_by.username", default=None, read_only=True)
+    recorded_by = serializers.CharField(source="recorded_by.username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = LabResult
@@ -134,9 +182,9 @@ class LabResultSerializer(serializers.ModelSerializer):
 
 class LabResultCreateSerializer(serializers.Serializer):
     patient = serializers.IntegerField()
-    test = serializers.CharField()
-    value = serializers.CharField()
-    unit = serializers.CharField()
+    test = serializers.CharField(max_length=20, help_text="a test code (hb, ferritin, b12, ...) or its LOINC code")
+    value = serializers.CharField(max_length=40, help_text="a number, as text or as a JSON number")
+    unit = serializers.CharField(max_length=20)
     collected_at = AwareDateTimeField()
     #: File a value that looks like a unit mistake (Hb 10.2 g/L) as it is.
     confirm_unusual = serializers.BooleanField(required=False, default=False)

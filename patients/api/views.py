@@ -4,15 +4,16 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
 from clinics.permissions import IsClinician, IsClinicianOrNurse, IsClinicStaff
 from config.fields import StrictDateField
+from config.filters import BoundedSearchFilter
 
 from .. import selectors, services
-from ..models import Enrollment, EventStatus, LabResult, Patient, ScheduledEvent
+from ..models import EventStatus
 from . import serializers as s
+from .filters import AdministrationFilter, EnrollmentFilter, EventFilter, LabResultFilter, PatientFilter
 
 
 def scoped_or_404(queryset, pk, field: str):
@@ -32,17 +33,11 @@ class WritePermissionMixin:
         return [self.write_permission()]
 
 
-class PatientFilter(django_filters.FilterSet):
-    class Meta:
-        model = Patient
-        fields = ["mrn", "sex", "reminders_opt_in"]
-
-
 class PatientViewSet(WritePermissionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                      mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = s.PatientSerializer
     filterset_class = PatientFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, SearchFilter]
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, BoundedSearchFilter]
     search_fields = ["mrn", "given_name", "family_name"]
 
     def get_queryset(self):
@@ -62,14 +57,6 @@ class PatientViewSet(WritePermissionMixin, mixins.ListModelMixin, mixins.Retriev
         serializer.instance = services.patient_update(
             actor=self.request.user, patient=serializer.instance, **serializer.validated_data
         )
-
-
-class EnrollmentFilter(django_filters.FilterSet):
-    protocol = django_filters.CharFilter(field_name="protocol_version__protocol__slug")
-
-    class Meta:
-        model = Enrollment
-        fields = ["patient", "status", "protocol"]
 
 
 class EnrollmentViewSet(WritePermissionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -94,7 +81,7 @@ class EnrollmentViewSet(WritePermissionMixin, mixins.ListModelMixin, mixins.Retr
         enrollment = self.get_queryset().get(pk=enrollment.pk)
         return Response(s.EnrollmentSerializer(enrollment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.EnrollmentPreviewSerializer, responses={200: s.EventSerializer(many=True)})
+    @extend_schema(request=s.EnrollmentPreviewSerializer, responses={200: s.PreviewSerializer})
     @action(detail=False, methods=["post"])
     def preview(self, request):
         """The dates an enrollment would have; nothing is saved."""
@@ -110,8 +97,9 @@ class EnrollmentViewSet(WritePermissionMixin, mixins.ListModelMixin, mixins.Retr
 
     @extend_schema(parameters=[OpenApiParameter("until", str, description="last due date to include (YYYY-MM-DD)"),
                                OpenApiParameter("include_cancelled", bool, description="also events no longer planned")],
-                   responses={200: s.EventSerializer(many=True)})
-    @action(detail=True, methods=["get"], permission_classes=[IsClinicStaff])
+                   responses={200: s.ScheduleSerializer})
+    @action(detail=True, methods=["get"], permission_classes=[IsClinicStaff], pagination_class=None,
+            filter_backends=[])
     def schedule(self, request, pk=None):
         enrollment = self.get_object()
         events = enrollment.events.select_related("patient").order_by("due_date", "kind", "sequence", "id")
@@ -162,16 +150,6 @@ def _span_json(span) -> dict:
     return {"phase": span.slug, "arm": span.arm, "start": span.start, "end": span.end, "ended": span.ended}
 
 
-class EventFilter(django_filters.FilterSet):
-    date = django_filters.DateFilter(field_name="due_date")
-    due_from = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
-    due_to = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
-
-    class Meta:
-        model = ScheduledEvent
-        fields = ["patient", "enrollment", "kind", "code", "phase", "status", "setting", "date"]
-
-
 class EventViewSet(viewsets.ReadOnlyModelViewSet):
     """Schedule events of the clinic, e.g. `?date=2026-01-05&kind=dose&setting=clinic` for a day's injections."""
 
@@ -186,7 +164,7 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
 class AdministrationViewSet(WritePermissionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                             viewsets.GenericViewSet):
     serializer_class = s.AdministrationSerializer
-    filterset_fields = ["patient", "event", "outcome", "entered_in_error"]
+    filterset_class = AdministrationFilter
 
     def get_queryset(self):
         return selectors.administrations_for(self.request.user)
@@ -214,14 +192,6 @@ class AdministrationViewSet(WritePermissionMixin, mixins.ListModelMixin, mixins.
             actor=request.user, administration=self.get_object(), reason=data.validated_data["reason"]
         )
         return Response(s.AdministrationSerializer(self.get_queryset().get(pk=record.pk)).data)
-
-
-class LabResultFilter(django_filters.FilterSet):
-    test = django_filters.CharFilter(field_name="code")
-
-    class Meta:
-        model = LabResult
-        fields = ["patient", "code", "test", "entered_in_error"]
 
 
 class LabResultViewSet(WritePermissionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,

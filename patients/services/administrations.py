@@ -2,12 +2,11 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from ..errors import InvalidInput
 from ..models import Administration, EventKind, EventStatus, InjectionSite, Outcome, ScheduledEvent, Source
 from ..signals import clinical_record_changed
-from .bounds import FUTURE_TOLERANCE
+from .bounds import check_record_instant, check_text
 from .records import record_mark_entered_in_error
 from .schedule import enrollment_replan
 
@@ -15,8 +14,24 @@ from .schedule import enrollment_replan
 MAX_DOSE_FACTOR = 2
 
 
+#: Outcomes that cannot be recorded before the dose's window opens (a patient may decline in advance).
+NOT_BEFORE_WINDOW = (Outcome.GIVEN, Outcome.MISSED)
+IDEMPOTENCY_KEY_MAX_LENGTH = Administration._meta.get_field("idempotency_key").max_length
+
+
 class IdempotencyConflict(InvalidInput):
     pass
+
+
+def check_idempotency_key(key) -> str | None:
+    """The Idempotency-Key header as given, if it fits its column and is printable."""
+    if key in (None, ""):
+        return None
+    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise InvalidInput({"Idempotency-Key": f"is {len(key)} characters long; at most {IDEMPOTENCY_KEY_MAX_LENGTH}"})
+    if not key.isprintable():
+        raise InvalidInput({"Idempotency-Key": "must contain printable characters only"})
+    return key
 
 
 def _existing_for_key(clinic_id, key):
@@ -57,6 +72,8 @@ def _clean_given(event, dose_mg, route, site, lot_number) -> dict:
             errors["site"] = f"unknown site; one of {', '.join(InjectionSite.values)}"
         if not (lot_number or "").strip():
             errors["lot_number"] = "is required for a given injection"
+    elif site and site not in InjectionSite.values:
+        errors["site"] = f"unknown site; one of {', '.join(InjectionSite.values)}"
     if errors:
         raise InvalidInput(errors)
     return {"dose_mg": dose, "route": route, "site": site or "", "lot_number": (lot_number or "").strip()}
@@ -83,6 +100,8 @@ def administration_record(*, actor, event: ScheduledEvent, outcome: str, occurre
 
     The same idempotency key again returns the first record and creates nothing.
     """
+    idempotency_key = check_idempotency_key(idempotency_key)
+    check_text(Administration, performed_by=performed_by, note=note, lot_number=lot_number, route=route)
     if idempotency_key:
         existing = _existing_for_key(event.clinic_id, idempotency_key)
         if existing is not None:
@@ -114,12 +133,15 @@ def _record(*, actor, event, outcome, occurred_at, dose_mg, route, site, lot_num
         raise InvalidInput({"event": f"this dose is already recorded as {event.status}; mark that record entered-in-error to correct it"})
     if event.status == EventStatus.CANCELLED or event.enrollment.status != "active":
         raise InvalidInput({"event": "this event is cancelled; nothing can be recorded against it"})
-    if not isinstance(occurred_at, datetime) or timezone.is_naive(occurred_at):
-        raise InvalidInput({"occurred_at": "must be a date-time with an offset, e.g. 2026-01-05T10:30:00Z"})
-    if occurred_at > timezone.now() + FUTURE_TOLERANCE:
-        raise InvalidInput({"occurred_at": "is in the future; record what has happened"})
     zone = event.enrollment.clinic.zone if event.setting == "clinic" else event.patient.zone
+    check_record_instant("occurred_at", occurred_at, born=event.patient.date_of_birth, zone=zone)
     occurred_on = occurred_at.astimezone(zone).date()
+    if outcome in NOT_BEFORE_WINDOW and occurred_on < event.window_start:
+        opens = "is due" if event.window_start == event.due_date else "window opens"
+        raise InvalidInput({"occurred_at": (
+            f"is before this dose {opens} on {event.window_start:%a %d %b %Y}; a dose is recorded "
+            f"{outcome} from that day on"
+        )})
     _check_order(event, occurred_on)
     details = {"dose_mg": None, "route": "", "site": "", "lot_number": ""}
     if outcome == Outcome.GIVEN:

@@ -5,12 +5,13 @@ from django.utils import timezone
 
 from alerts.models import Severity
 from alerts.services import alert_raise
-from protocols.engine import Plan, plan
+from protocols.engine import Plan, PlanTooLong, plan
 from protocols.models import Protocol
 from protocols.products import IRON_PRODUCTS, IRON_SALTS
 
 from ..errors import InvalidInput
 from ..models import Enrollment, EnrollmentStatus, LabResult, Patient
+from .bounds import check_enrollment_start, check_text
 from .schedule import enrollment_plan, enrollment_replan, plan_input
 
 #: A B12 result counts for the folate guard if collected within this many days.
@@ -88,27 +89,38 @@ def folate_guard(*, patient: Patient, override_reason: str) -> dict | None:
             "override_reason": override_reason}
 
 
-def _check_start_date(start_date) -> None:
-    if not isinstance(start_date, date):
-        raise InvalidInput({"start_date": "must be a date YYYY-MM-DD"})
+def _check_start_date(patient: Patient, start_date) -> None:
+    check_enrollment_start(start_date, born=patient.date_of_birth, today=patient.local_today())
+
+
+def _planned(make_plan):
+    """The plan, or a 400 naming the start date when the engine refuses to plan that much."""
+    try:
+        return make_plan()
+    except PlanTooLong as exc:
+        raise InvalidInput({"start_date": f"cannot be planned from this date: {exc}"}) from None
 
 
 def enrollment_preview(*, patient: Patient, protocol: str, start_date: date, options: dict | None = None) -> Plan:
     """The dates an enrollment would have, without saving anything."""
-    _check_start_date(start_date)
+    _check_start_date(patient, start_date)
     version = resolve_protocol(patient.clinic, protocol)
     cleaned = clean_options(version.parsed, options)
-    return plan(plan_input(clinic=patient.clinic, patient=patient, definition=version.parsed,
-                           start_date=start_date, options=cleaned))
+    return _planned(lambda: plan(plan_input(clinic=patient.clinic, patient=patient, definition=version.parsed,
+                                            start_date=start_date, options=cleaned)))
 
 
 @transaction.atomic
 def enrollment_create(*, actor, patient: Patient, protocol: str, start_date: date, options: dict | None = None,
                       override_reason: str = "") -> Enrollment:
-    _check_start_date(start_date)
+    _check_start_date(patient, start_date)
     version = resolve_protocol(patient.clinic, protocol)
     cleaned = clean_options(version.parsed, options)
-    override_reason = (override_reason or cleaned.pop("override_reason", "") or "").strip()
+    override_reason = (override_reason or cleaned.pop("override_reason", "") or "")
+    if not isinstance(override_reason, str):
+        raise InvalidInput({"override_reason": "must be text"})
+    override_reason = override_reason.strip()
+    check_text(Enrollment, override_reason=override_reason)
     cleaned.pop("override_reason", None)
     guard_facts = None
     if "folate-without-b12" in version.parsed.requires:
@@ -130,8 +142,15 @@ def enrollment_create(*, actor, patient: Patient, protocol: str, start_date: dat
         alert_raise(patient=patient, enrollment=enrollment, code="folate-without-b12", severity=Severity.HIGH,
                     message=f"Folic acid started without a B12 result in range; overridden by {actor}: {override_reason}",
                     facts=guard_facts, fingerprint=f"enrollment:{enrollment.pk}")
-    enrollment_replan(enrollment)
+    _planned(lambda: enrollment_replan(enrollment))
     return enrollment
+
+
+def _check_reason(reason: str) -> None:
+    try:
+        check_text(Enrollment, end_reason=reason)
+    except InvalidInput as exc:
+        raise InvalidInput({"reason": exc.errors["end_reason"]}) from None
 
 
 @transaction.atomic
@@ -146,6 +165,7 @@ def enrollment_end_phase(*, actor, enrollment: Enrollment, phase: str, on: date,
         raise InvalidInput({"phase": f"the {phase} phase of {enrollment.protocol_slug} is not ended by a clinician"})
     if not (reason or "").strip():
         raise InvalidInput({"reason": "a reason is required"})
+    _check_reason(reason)
     if phase in enrollment.phase_ends:
         raise InvalidInput({"phase": f"the {phase} phase was already ended on {enrollment.phase_ends[phase]['date']}"})
     today = enrollment.patient.local_today()
@@ -173,6 +193,7 @@ def enrollment_stop(*, actor, enrollment: Enrollment, on: date, reason: str) -> 
     """End a whole enrollment: everything still planned is cancelled (reminders with it)."""
     if not (reason or "").strip():
         raise InvalidInput({"reason": "a reason is required"})
+    _check_reason(reason)
     if enrollment.status != EnrollmentStatus.ACTIVE:
         raise InvalidInput({"enrollment": "is already ended"})
     if on > enrollment.patient.local_today():

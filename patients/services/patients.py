@@ -4,6 +4,7 @@ from django.db import transaction
 from ..errors import InvalidInput
 from ..models import Patient
 from ..phones import PhoneError, phone_normalize
+from .bounds import check_birth_date, check_text, today_anywhere
 from .schedule import enrollment_replan
 
 #: Fields the plan depends on (local times, the Hb threshold); other edits need no re-plan.
@@ -28,6 +29,16 @@ def _validate(patient: Patient) -> None:
         patient.full_clean(exclude=["clinic"], validate_unique=False)
     except ValidationError as exc:
         errors.update({field: " ".join(messages) for field, messages in exc.message_dict.items()})
+    for name in ("mrn", "given_name", "family_name", "email"):
+        try:
+            check_text(Patient, **{name: getattr(patient, name)})
+        except InvalidInput as exc:
+            errors.setdefault(name, exc.errors[name])
+    if "date_of_birth" not in errors:
+        try:
+            check_birth_date(patient.date_of_birth, today=today_anywhere())
+        except InvalidInput as exc:
+            errors.update(exc.errors)
     if Patient.objects.filter(clinic_id=patient.clinic_id, mrn=patient.mrn).exclude(pk=patient.pk).exists():
         errors["mrn"] = f"a patient with MRN {patient.mrn} already exists in this clinic"
     if errors:

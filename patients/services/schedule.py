@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from config.times import local_date
 from protocols.engine import LabValue, Outcome, Plan, PlanInput, PlanOptions, add_months, plan
 from protocols.products import IRON_PRODUCTS
 
@@ -32,7 +33,7 @@ def plan_options(options: dict, patient) -> PlanOptions:
 def lab_values(patient) -> list[LabValue]:
     zone = patient.zone
     return [
-        LabValue(r.code, r.collected_at.astimezone(zone).date(), float(r.normalized_value))
+        LabValue(r.code, local_date(r.collected_at, zone), float(r.normalized_value))
         for r in LabResult.objects.filter(patient=patient, entered_in_error=False).only(
             "code", "collected_at", "normalized_value"
         )

@@ -2,7 +2,7 @@
 
 from .calendar import ClinicCalendar, add_months, add_period, format_weekdays, local_instant, parse_weekdays
 from .definition import DefinitionError, ProtocolDefinition
-from .plan import LabValue, Outcome, PhaseSpan, Plan, PlanInput, PlannedEvent, PlanOptions, plan
+from .plan import LabValue, Outcome, PhaseSpan, Plan, PlanInput, PlannedEvent, PlanOptions, PlanTooLong, plan
 
 __all__ = [
     "ClinicCalendar",
@@ -12,6 +12,7 @@ __all__ = [
     "Plan",
     "PlanInput",
     "PlanOptions",
+    "PlanTooLong",
     "PlannedEvent",
     "PhaseSpan",
     "ProtocolDefinition",

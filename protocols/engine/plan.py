@@ -19,6 +19,10 @@ BASELINE_LOOKBACK_DAYS = 28
 KEY_SEPARATOR = "#"
 
 
+class PlanTooLong(ValueError):
+    """A plan that would never stop, or runs to more doses than any course has."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """A recorded outcome of a dose event, on the local date it happened."""
@@ -270,7 +274,7 @@ class _Planner:
             events.append(event)
             prev = event
             if n > 5000:  # a guard against a definition that would never stop
-                raise ValueError(f"phase {phase.slug} plans more than 5000 doses; check its timing")
+                raise PlanTooLong(f"phase {phase.slug} plans more than 5000 doses; check its timing")
         return events
 
     def plan_phase_reviews(self, phase: Phase, start: date, end: date | None) -> None:

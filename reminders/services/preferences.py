@@ -67,7 +67,11 @@ def opt_out_end(*, patient: Patient, channel: str, via: str) -> int:
     rows = OptOut.objects.filter(patient=patient, ended_at__isnull=True)
     if channel != OptOut.ALL:
         rows = rows.filter(channel__in=[channel, OptOut.ALL])
-    ended = rows.update(ended_at=timezone.now(), ended_via=via)
+    now, ended = timezone.now(), 0
+    for opt_out in rows:  # saved one by one: each end of a consent record is in its history
+        opt_out.ended_at, opt_out.ended_via = now, via
+        opt_out.save(update_fields=["ended_at", "ended_via"])
+        ended += 1
     if ended:
         reminders_sync_patient(patient)
     return ended

@@ -41,9 +41,9 @@ def test_five_failures_lock_the_username_even_for_the_right_password(nina, setti
             assert "do not match" in sign_in(client, "nina", "wrong").content.decode()
         assert "Too many failed sign-ins" in sign_in(client, "NINA", "wrong").content.decode()
         locked = sign_in(client, "nina")
-        assert locked.status_code == 200 and "Try again in 15 minutes" in locked.content.decode()
+        assert locked.status_code == 429 and "Try again in 15 minutes" in locked.content.decode()
     with time_machine.travel("2026-03-02 09:14Z", tick=False):
-        assert sign_in(Client(), "nina").status_code == 200, "still locked after 14 minutes"
+        assert sign_in(Client(), "nina").status_code == 429, "still locked after 14 minutes"
     with time_machine.travel("2026-03-02 09:16Z", tick=False):
         assert sign_in(Client(), "nina").status_code == 302, "unlocked after 15 minutes"
 

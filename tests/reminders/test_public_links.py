@@ -252,3 +252,11 @@ def test_a_taken_link_for_a_dose_the_clinic_already_recorded_says_so_plainly(tak
         page = client.post(taken_link)
     assert page.status_code == 409 and b"has already recorded this dose" in page.content
     assert Administration.objects.get().source == "staff"
+
+
+def test_a_taken_link_for_a_dose_a_week_ahead_records_nothing(dose_reminder, client):
+    later = Reminder.objects.get(about_date=date(2026, 3, 9), channel="sms")
+    with at("2026-03-02 08:05Z"):
+        response = client.post(path_of(taken_url(later.pk)))
+    assert response.status_code == 409 and b"due on Monday 09 March" in response.content
+    assert not Administration.objects.exists()

@@ -38,7 +38,9 @@ class Command(BaseCommand):
         existing = clinic.staff.filter(username=opts["username"]).first()
         if existing is not None:
             self.stdout.write(f"Already exists: {existing.role} {existing.username} of {clinic.slug}")
-            self.stdout.write(existing.auth_token.key if hasattr(existing, "auth_token") else "")
+            # Only a hash of a key is kept: a lost one is replaced (rotate_api_tokens), never shown again.
+            self.stdout.write("API key not shown again (only its hash is kept); "
+                              f"rotate_api_tokens --clinic {clinic.slug} --user {existing.username} issues a new one")
             return
         generated = None
         password = os.environ.get("ADMIN_PASSWORD")
@@ -50,14 +52,14 @@ class Command(BaseCommand):
             validate_password(password)
         except ValidationError as exc:
             raise CommandError("password refused: " + " ".join(exc.messages)) from None
-        user, token, created = clinic_admin_create(clinic=clinic, username=opts["username"], email=opts["email"],
+        user, key, created = clinic_admin_create(clinic=clinic, username=opts["username"], email=opts["email"],
                                                    password=password)
         if not created:
             raise CommandError(f"user {user.username!r} belongs to another clinic")
         self.stdout.write(f"Created admin {user.username} of {clinic.slug}")
         if generated:
             self.stdout.write(f"Password (shown once): {generated}")
-        self.stdout.write(token.key)
+        self.stdout.write(key)
 
     def ask_password(self) -> str:
         if not os.isatty(0):

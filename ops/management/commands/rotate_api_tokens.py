@@ -5,7 +5,7 @@ import logging
 from django.core.management.base import BaseCommand, CommandError
 
 from clinics.models import Clinic
-from clinics.services import clinic_tokens_rotate
+from clinics.tokens import clinic_tokens_rotate
 
 logger = logging.getLogger("ops.commands")
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Would rotate {len(names)} token(s) of {clinic.slug}: {', '.join(names)}")
             return
         rotated = clinic_tokens_rotate(clinic=clinic, usernames=users or None)
-        for user, token in rotated:
-            self.stdout.write(f"{user.username} {token.key}")
+        for user, key in rotated:
+            self.stdout.write(f"{user.username} {key}")
         self.stderr.write(f"Rotated {len(rotated)} token(s) of {clinic.slug}; the old ones no longer work.")
         logger.info("rotated %s API token(s) of clinic %s", len(rotated), clinic.pk)
