@@ -1,103 +1,18 @@
 """The staff pages in a real browser (Chromium driven by Playwright), as a clinic uses them.
 
 Each scenario saves a screenshot of every page it visits to test-artifacts/screenshots/.
-The browser may load nothing from outside the test server: any such request fails the test.
 """
 
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 from alerts.models import Alert
 from patients.models import ScheduledEvent
 from patients.services import administration_record, enrollment_create, lab_result_record
+from tests.browser.support import SCREENSHOTS, now_local, shot, sign_in
 from tests.factories import PatientFactory
-
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-TABLET = {"width": 1180, "height": 820}  # a landscape tablet at the nurse station
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium "
-                                                      "(Debian: apt-get install chromium)"),
-]
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport=TABLET, locale="en-GB")
-    outside = []
-
-    def guard(route):
-        host = urlparse(route.request.url).hostname
-        if host in ("localhost", "127.0.0.1"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert outside == [], f"the page tried to load from outside: {outside}"
-    assert errors == [], f"JavaScript errors: {errors}"
-
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page, live_server, username: str, password: str = "correct horse battery staple"):
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-@pytest.fixture(autouse=True)
-def protocols(transactional_db):
-    """A transactional test empties the tables the migrations filled: load the shipped protocols again."""
-    from protocols.services import builtin_protocols_load
-
-    builtin_protocols_load()
-
-
-@pytest.fixture
-def open_every_day(clinic):
-    """So that today's date has an injection day, whatever day the tests run on."""
-    clinic.open_days = clinic.injection_days = "mon,tue,wed,thu,fri,sat,sun"
-    clinic.save()
-    return clinic
-
-
-def now_local(clinic):
-    from django.utils import timezone
-
-    return timezone.now().astimezone(clinic.zone)
 
 
 @pytest.fixture
