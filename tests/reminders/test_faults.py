@@ -47,12 +47,14 @@ def all_sent(ids) -> bool:
 
 def test_two_workers_sweeping_at_the_same_time_send_nothing_twice(clinic, cara, start_worker, sms_file):
     ids = due_dose_reminders(clinic, cara, 1200, timezone.now() - timedelta(seconds=1))
-    first = start_worker(slow_seconds=0.002)
-    second = start_worker(slow_seconds=0.002, queue=first.queue)
+    # One sweep asked of each worker (each consumes its own queue), so both sweep the same due rows at
+    # once whatever the machine's load; each send takes 100 ms, so the sweeps overlap for seconds.
+    first = start_worker(slow_seconds=0.1)
+    second = start_worker(slow_seconds=0.1)
     first.wait_ready()
     second.wait_ready()
     first.sweep()
-    first.sweep()
+    second.sweep()
     wait_for(lambda: all_sent(ids), 60, "every reminder to be sent", every=0.25)
     references = sent_references(sms_file)
     assert sorted(references) == sorted(ids), "each reminder sent exactly once"
