@@ -165,6 +165,7 @@ class PatientEditForm(forms.Form):
         from clinics.models import _timezone_names
 
         super().__init__(*args, **kwargs)
+        self.clinic = clinic
         names = dict(language_choices())
         clinics = f"The clinic's ({names.get(clinic.language, clinic.language)})" if clinic else "The clinic's"
         self.fields["language"].choices = [("", clinics), *language_choices()]
@@ -175,6 +176,19 @@ class PatientEditForm(forms.Form):
                 for o in opt_outs]
         else:
             del self.fields["end_opt_outs"]
+
+    def clean_phone(self):
+        """Checked here too, so that a bad number is reported with the other fields' errors at once (the
+        service normalises it)."""
+        from patients.phones import PhoneError, phone_normalize
+
+        phone = self.cleaned_data["phone"].strip()
+        if phone and self.clinic is not None:
+            try:
+                phone_normalize(phone, self.clinic.country)
+            except PhoneError as exc:
+                raise forms.ValidationError(f"This number {exc}") from None
+        return phone
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
