@@ -49,7 +49,9 @@ def _oral_courses(doses: list[ScheduledEvent]) -> list[OralCourse]:
         key = (event.enrollment_id, event.code, event.dose_mg, dose_time(event))
         course = courses.get(key)
         if course is None:
-            courses[key] = OralCourse(event_what(event), dose_time(event), event.due_date, event.due_date, 1,
+            what = event_what(event)
+            at = dose_time(event)
+            courses[key] = OralCourse(what.removesuffix(f" at {at}") if at else what, at, event.due_date, event.due_date, 1,
                                       [event.due_date])
         else:
             course.last = event.due_date

@@ -115,6 +115,6 @@ def test_the_printed_plan(cara, cara_web, clinic, patient):
     with time_machine.travel(at(MONDAY, 10), tick=False):
         body = cara_web.get(f"/patients/{patient.pk}/print/").content.decode()
     for text in ("Treatment plan for Pat Jones", "MRN R0001", "Vitamin B12 and oral iron together", "Riverside Clinic",
-                 "1 River Street<br>London", "020 7946 0000", "Ferrous sulfate 200 mg oral", "every day at <strong>08:00",
+                 "1 River Street<br>London", "020 7946 0000", "Ferrous sulfate 200 mg oral", "every day at <strong>08:00", "<td>Ferrous sulfate 200 mg oral</td>",
                  "Mon 5 Jan 2026", "Hydroxocobalamin 1 mg IM", "FBC", "Printed Mon 5 Jan 2026", "print-plan.css"):
         assert text in body, text
