@@ -193,7 +193,9 @@ def plan_timeline(events, bands: list[Band], *, start: date, end: date, today: d
         return left + plot_w * min(max((day - start).days, 0), days) / days
 
     spans = [(b.label, x(max(b.start, start)), x(min(b.end or end, end))) for b in bands]
-    labels = _label_lanes([sp for sp in spans if sp[2] > sp[1]], 4, WIDTH - RIGHT)
+    # Each title follows a swatch of its band's colour (the reserved spaces), so that overlapping bands are told apart.
+    labels = _label_lanes([("   " + t, x0, x1) for t, x0, x1 in spans if x1 > x0], 4, WIDTH - RIGHT)
+    colours = {b.label: PHASE_COLOURS.get(b.slug, "#f1f1f1") for b in bands}
     lanes = max((lane for _, _, lane in labels), default=-1) + 1
     top = max(TOP, 8 + LANE_H * lanes)
     height = top + row_h * max(len(rows), 1) + BOTTOM
@@ -207,9 +209,13 @@ def plan_timeline(events, bands: list[Band], *, start: date, end: date, today: d
         x0, x1 = x(max(band.start, start)), x(min(band.end or end, end))
         if x1 > x0:
             out.append(f'<rect class="band" x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" height="{row_h * len(rows)}" '
-                       f'fill="{PHASE_COLOURS.get(band.slug, "#f1f1f1")}"/>')
+                       f'fill="{PHASE_COLOURS.get(band.slug, "#f1f1f1")}" fill-opacity="0.7"/>')
     for title, lx, lane in labels:
-        out.append(f'<text class="band-label" x="{lx:.1f}" y="{top - 6 - LANE_H * (lanes - 1 - lane)}">{escape(title)}</text>')
+        ly = top - 6 - LANE_H * (lanes - 1 - lane)
+        title = title.strip()
+        out.append(f'<rect class="band-swatch" x="{lx:.1f}" y="{ly - 9}" width="10" height="10" '
+                   f'fill="{colours.get(title, "#f1f1f1")}" stroke="#9aa5b1" stroke-width="0.5"/>')
+        out.append(f'<text class="band-label" x="{lx + 14:.1f}" y="{ly}">{escape(title)}</text>')
     for i, (key, label) in enumerate(rows):
         cy = top + row_h * i + row_h / 2
         out.append(f'<text class="axis row-label" x="{left - 8}" y="{cy + 4:.1f}" text-anchor="end">{label}</text>')
