@@ -39,6 +39,7 @@ def test_a_nurse_edits_a_patient_through_an_error_and_the_page_shows_the_new_det
     page.get_by_label("Given name").fill("Patricia")
     page.get_by_role("button", name="Save details").click()
     page.get_by_text("Nothing was saved").wait_for()
+    assert page.evaluate("document.activeElement.id") == "id_phone", "the first field in error has the focus"
     assert page.get_by_text(re.compile("is not a possible phone number")).is_visible()
     assert Patient.objects.get(pk=pat.pk).given_name == "Pat", "nothing half-saved"
     shot(page, "patient-edit-error")
@@ -108,3 +109,7 @@ def test_the_printed_plan_prints_without_navigation(page, live_server, pat, cara
     (DOCS_IMG / "printed-plan.pdf").write_bytes(pdf)
     assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
     assert b"/overview/" not in pdf and b"/alerts/" not in pdf, "links of the navigation in the PDF"
+
+    # The check above can see a printed navigation: the patient page (no print layout of its own) prints its links.
+    page.goto(f"{live_server.url}/patients/{pat.pk}/")
+    assert b"/overview/" in page.pdf(format="A4")
