@@ -102,6 +102,10 @@ class Clinic(models.Model):
         max_length=10, choices=language_choices, default=DEFAULT_LANGUAGE,
         help_text="The language of messages and pages for patients who have not chosen their own",
     )
+    #: How patients reach the clinic: printed on their plans.
+    address = models.TextField(blank=True, max_length=500, help_text="Postal address, as printed on patients' plans")
+    phone = models.CharField(max_length=40, blank=True, help_text="The number patients call, as printed on their plans")
+    email = models.EmailField(blank=True, help_text="The address patients write to, as printed on their plans")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

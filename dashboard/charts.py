@@ -76,6 +76,30 @@ def _month_ticks(start: date, end: date) -> list[date]:
     return ticks
 
 
+#: Width of a phase title's character at the charts' 12px bold (a generous average, so titles never collide).
+LABEL_CHAR_W = 7.2
+LANE_H = 14
+
+
+def _label_lanes(spans: list[tuple[str, float, float]], lo: float, hi: float) -> list[tuple[str, float, int]]:
+    """Phase titles placed so that none overlaps another or leaves the chart: each starts at its band's left
+    edge (moved left when it would run past `hi`), on the first lane where it clears the titles before it.
+    `spans` are (title, band x0, band x1); returns (title, x, lane)."""
+    placed, lanes = [], []  # lanes: the right end of the last title on each lane
+    for title, x0, _x1 in sorted(spans, key=lambda s: (s[1], s[2])):
+        width = len(title) * LABEL_CHAR_W
+        if width > hi - lo:
+            keep = max(int((hi - lo) / LABEL_CHAR_W) - 1, 1)
+            title, width = title[:keep] + "…", (keep + 1) * LABEL_CHAR_W
+        x = max(lo, min(x0 + 4, hi - width))
+        lane = next((i for i, end in enumerate(lanes) if end + 8 <= x), len(lanes))
+        if lane == len(lanes):
+            lanes.append(0.0)
+        lanes[lane] = x + width
+        placed.append((title, x, lane))
+    return placed
+
+
 def _fmt(value: float) -> str:
     return f"{value:g}"
 
@@ -103,8 +127,9 @@ def line_chart(series: Series, bands: list[Band], *, start: date, end: date, tod
             continue
         colour = PHASE_COLOURS.get(band.slug, "#f1f1f1")
         out.append(f'<rect class="band" x="{x0:.1f}" y="{TOP}" width="{x1 - x0:.1f}" height="{plot_h}" fill="{colour}"/>')
-        if x1 - x0 > 40:
-            out.append(f'<text class="band-label" x="{x0 + 4:.1f}" y="{TOP + 11}">{escape(band.label)}</text>')
+    spans = [(b.label, x(max(b.start, start)), x(min(b.end or end, end))) for b in bands]
+    for title, lx, lane in _label_lanes([sp for sp in spans if sp[2] > sp[1]], LEFT + 2, WIDTH - RIGHT - 2):
+        out.append(f'<text class="band-label" x="{lx:.1f}" y="{TOP + 11 + LANE_H * lane}">{escape(title)}</text>')
     tick = low
     while tick <= high + 1e-9:
         out.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>')
@@ -156,15 +181,24 @@ ROW_LABELS = (("clinic", "Injections"), ("home", "Oral doses"), ("tests", "Tests
 
 def plan_timeline(events, bands: list[Band], *, start: date, end: date, today: date, chart_id: str) -> SafeString:
     """The plan as a strip per kind of event, each event a mark coloured by its status."""
+    from .templatetags.plan_tags import event_what
+
     rows = [(key, label) for key, label in ROW_LABELS
             if any(_row_of(e) == key for e in events)]
     row_h, left = 30, 128
-    height = TOP + row_h * max(len(rows), 1) + BOTTOM
     plot_w = WIDTH - left - RIGHT
     days = max((end - start).days, 1)
 
     def x(day: date) -> float:
         return left + plot_w * min(max((day - start).days, 0), days) / days
+
+    spans = [(b.label, x(max(b.start, start)), x(min(b.end or end, end))) for b in bands]
+    # Each title follows a swatch of its band's colour (the reserved spaces), so that overlapping bands are told apart.
+    labels = _label_lanes([("   " + t, x0, x1) for t, x0, x1 in spans if x1 > x0], 4, WIDTH - RIGHT)
+    colours = {b.label: PHASE_COLOURS.get(b.slug, "#f1f1f1") for b in bands}
+    lanes = max((lane for _, _, lane in labels), default=-1) + 1
+    top = max(TOP, 8 + LANE_H * lanes)
+    height = top + row_h * max(len(rows), 1) + BOTTOM
 
     out = [
         f'<svg class="chart timeline" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{chart_id}-t" '
@@ -174,12 +208,16 @@ def plan_timeline(events, bands: list[Band], *, start: date, end: date, today: d
     for band in bands:
         x0, x1 = x(max(band.start, start)), x(min(band.end or end, end))
         if x1 > x0:
-            out.append(f'<rect class="band" x="{x0:.1f}" y="{TOP}" width="{x1 - x0:.1f}" height="{row_h * len(rows)}" '
-                       f'fill="{PHASE_COLOURS.get(band.slug, "#f1f1f1")}"/>')
-            if x1 - x0 > 50:
-                out.append(f'<text class="band-label" x="{x0 + 4:.1f}" y="{TOP - 6}">{escape(band.label)}</text>')
+            out.append(f'<rect class="band" x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" height="{row_h * len(rows)}" '
+                       f'fill="{PHASE_COLOURS.get(band.slug, "#f1f1f1")}" fill-opacity="0.7"/>')
+    for title, lx, lane in labels:
+        ly = top - 6 - LANE_H * (lanes - 1 - lane)
+        title = title.strip()
+        out.append(f'<rect class="band-swatch" x="{lx:.1f}" y="{ly - 9}" width="10" height="10" '
+                   f'fill="{colours.get(title, "#f1f1f1")}" stroke="#9aa5b1" stroke-width="0.5"/>')
+        out.append(f'<text class="band-label" x="{lx + 14:.1f}" y="{ly}">{escape(title)}</text>')
     for i, (key, label) in enumerate(rows):
-        cy = TOP + row_h * i + row_h / 2
+        cy = top + row_h * i + row_h / 2
         out.append(f'<text class="axis row-label" x="{left - 8}" y="{cy + 4:.1f}" text-anchor="end">{label}</text>')
         out.append(f'<line class="grid" x1="{left}" x2="{WIDTH - RIGHT}" y1="{cy:.1f}" y2="{cy:.1f}"/>')
         for event in events:
@@ -188,18 +226,18 @@ def plan_timeline(events, bands: list[Band], *, start: date, end: date, today: d
             status = shown_status(event, today)
             colour, filled = STATUS_STYLE.get(status, ("#6b7280", False))
             fill = colour if filled else "#ffffff"
-            tip = f"{event.code} {event.phase} {event.sequence}: {status} {event.due_date:%a %d %b %Y}"
+            tip = f"{event_what(event)}: {status} {event.due_date:%a} {event.due_date.day} {event.due_date:%b %Y}"
             shape = (f'<rect x="{x(event.due_date) - 4:.1f}" y="{cy - 4:.1f}" width="8" height="8"' if key == "tests"
                      else f'<circle cx="{x(event.due_date):.1f}" cy="{cy:.1f}" r="{3 if key == "home" else 5}"')
             out.append(f'{shape} class="mark mark-{status}" fill="{fill}" stroke="{colour}" stroke-width="1.5">'
                        f'<title>{escape(tip)}</title></{"rect" if key == "tests" else "circle"}>')
-    base = TOP + row_h * len(rows)
+    base = top + row_h * len(rows)
     for day in _month_ticks(start, end):
         out.append(f'<line class="tick" x1="{x(day):.1f}" x2="{x(day):.1f}" y1="{base}" y2="{base + 4}"/>')
         out.append(f'<text class="axis" x="{x(day):.1f}" y="{base + 18}" text-anchor="middle">'
                    f'{MONTHS[day.month - 1]}{" " + str(day.year) if day.month == 1 else ""}</text>')
     tx = x(min(max(today, start), end))
-    out.append(f'<line class="today" x1="{tx:.1f}" x2="{tx:.1f}" y1="{TOP - 2}" y2="{base}"/>')
+    out.append(f'<line class="today" x1="{tx:.1f}" x2="{tx:.1f}" y1="{top - 2}" y2="{base}"/>')
     out.append(f'<text class="today-label" x="{tx + 3:.1f}" y="{base - 3}">today</text></svg>')
     return mark_safe("".join(out))  # noqa: S308  (every interpolated text is escaped above)
 

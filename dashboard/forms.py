@@ -133,3 +133,65 @@ class PatientForm(forms.Form):
         names = dict(language_choices())
         clinics = f"The clinic's ({names.get(clinic.language, clinic.language)})" if clinic else "The clinic's"
         self.fields["language"].choices = [("", clinics), *language_choices()]
+
+
+#: How a patient's reminder channels are chosen on the edit page ('' : whatever the clinic uses).
+REMINDER_CHANNEL_CHOICES = [("", "The clinic's channels"), ("email,sms", "Email and text message"),
+                            ("email", "Email only"), ("sms", "Text message only")]
+
+
+class PatientEditForm(forms.Form):
+    """A patient's details as staff change them (the MRN is the record's identity and stays)."""
+
+    given_name = forms.CharField(label="Given name", max_length=100)
+    family_name = forms.CharField(label="Family name", max_length=100)
+    date_of_birth = forms.DateField(label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    sex = forms.ChoiceField(label="Sex", choices=[("female", "Female"), ("male", "Male"), ("other", "Other"),
+                                                   ("unknown", "Unknown")])
+    pregnant = forms.BooleanField(label="Pregnant", required=False)
+    phone = forms.CharField(label="Mobile phone", max_length=MAX_PHONE_INPUT, required=False,
+                            help_text="As you would dial it (07700 900123) or with the country code (+44 7700 900123)")
+    email = forms.EmailField(label="Email", required=False, max_length=254)
+    timezone = forms.ChoiceField(label="Time zone", help_text="Where the patient lives: dose times are their local time")
+    preferred_dose_time = forms.TimeField(label="Oral dose time (patient's local time)",
+                                          widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    language = forms.ChoiceField(label="Language of reminders", required=False)
+    reminders_opt_in = forms.BooleanField(label="Send reminders", required=False)
+    channels = forms.ChoiceField(label="Remind by", required=False, choices=REMINDER_CHANNEL_CHOICES)
+    end_opt_outs = forms.MultipleChoiceField(
+        label="Opted out: the patient asked for these again", required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, clinic=None, opt_outs=(), **kwargs):
+        from clinics.models import _timezone_names
+
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+        names = dict(language_choices())
+        clinics = f"The clinic's ({names.get(clinic.language, clinic.language)})" if clinic else "The clinic's"
+        self.fields["language"].choices = [("", clinics), *language_choices()]
+        self.fields["timezone"].choices = [(z, z.replace("_", " ")) for z in sorted(_timezone_names())]
+        if opt_outs:
+            self.fields["end_opt_outs"].choices = [
+                (o.channel, f"{o.get_channel_display()} (opted out {o.created_at:%-d %b %Y}: {o.get_via_display()})")
+                for o in opt_outs]
+        else:
+            del self.fields["end_opt_outs"]
+
+    def clean_phone(self):
+        """Checked here too, so that a bad number is reported with the other fields' errors at once (the
+        service normalises it)."""
+        from patients.phones import PhoneError, phone_normalize
+
+        phone = self.cleaned_data["phone"].strip()
+        if phone and self.clinic is not None:
+            try:
+                phone_normalize(phone, self.clinic.country)
+            except PhoneError as exc:
+                raise forms.ValidationError(f"This number {exc}") from None
+        return phone
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        channels = data.pop("channels")
+        ended = data.pop("end_opt_outs", [])
+        return {**data, "channels": channels.split(",") if channels else [], "opt_outs_ended": ended}

@@ -27,4 +27,6 @@ urlpatterns = [
     path("staff/", staff.staff_list, name="staff"),
     path("staff/<int:pk>/active/", staff.staff_toggle, name="staff-active"),
     path("staff/<int:pk>/unlock/", staff.staff_unlock_view, name="staff-unlock"),
+    path("patients/<int:pk>/edit/", patient.patient_edit, name="patient-edit"),
+    path("patients/<int:pk>/print/", patient.patient_print, name="patient-print"),
 ]

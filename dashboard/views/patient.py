@@ -13,6 +13,7 @@ from patients.services import (
     lab_result_mark_entered_in_error,
     lab_result_record,
     patient_create,
+    patient_details_update,
 )
 
 from ..access import CLINICAL, staff_required
@@ -112,3 +113,73 @@ def enrollment_plan_page(request, pk):
         "nav": "patients", "enrollment": enrollment, "patient": enrollment.patient, "events": list(events),
         "today": clinic_today(request.user.clinic),
     })
+
+
+#: Changes to a patient's details listed on the edit page (the full history is in the audit log).
+HISTORY_SHOWN = 8
+EDIT_GROUPS = (
+    ("Patient", ("given_name", "family_name", "date_of_birth", "sex", "pregnant")),
+    ("Contact and time", ("phone", "email", "timezone", "preferred_dose_time", "language")),
+    ("Reminders", ("reminders_opt_in", "channels", "end_opt_outs")),
+)
+HISTORY_LABELS = {"given_name": "given name", "family_name": "family name", "date_of_birth": "date of birth",
+                  "preferred_dose_time": "dose time", "reminders_opt_in": "reminders", "timezone": "time zone",
+                  "phone_kind": "phone kind"}
+
+
+def _detail_changes(patient) -> list[dict]:
+    """Who changed what in the patient's details, newest first."""
+    records = list(patient.history.select_related("history_user").order_by("-history_id")
+                   [:HISTORY_SHOWN + 1])
+    changes = []
+    for record, previous in zip(records, records[1:] + [None], strict=True):
+        if len(changes) == HISTORY_SHOWN:
+            break
+        if previous is None:
+            what = "added the patient"
+        else:
+            delta = record.diff_against(previous)
+            what = ", ".join(HISTORY_LABELS.get(c.field, c.field.replace("_", " ")) for c in delta.changes) or "no change"
+        changes.append({"at": record.history_date, "by": record.history_user, "what": what})
+    return changes
+
+
+@staff_required(*CLINICAL)
+@require_http_methods(["GET", "POST"])
+def patient_edit(request, pk):
+    from reminders.models import OptOut, PatientReminderPreferences
+
+    from ..forms import PatientEditForm
+
+    patient = get_object_or_404(patients_for(request.user).select_related("clinic"), pk=pk)
+    opt_outs = list(OptOut.objects.filter(patient=patient, ended_at__isnull=True).order_by("channel"))
+    prefs = PatientReminderPreferences.objects.filter(patient=patient).values_list("channels", flat=True).first()
+    initial = {name: getattr(patient, name) for name in (
+        "given_name", "family_name", "date_of_birth", "sex", "pregnant", "phone", "email", "timezone",
+        "preferred_dose_time", "language", "reminders_opt_in")}
+    initial["channels"] = prefs or ""
+    form = PatientEditForm(request.POST or None, initial=initial, clinic=request.user.clinic, opt_outs=opt_outs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient_details_update(actor=request.user, patient=patient, **form.service_fields())
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+            patient = get_object_or_404(patients_for(request.user).select_related("clinic"), pk=pk)
+        else:
+            messages.success(request, f"Saved {patient.full_name}'s details.")
+            return redirect("dashboard:patient", patient.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "dashboard/patient_edit.html", {
+        "nav": "patients", "form": form, "patient": patient, "changes": _detail_changes(patient),
+        "groups": EDIT_GROUPS,
+    }, status=status)
+
+
+@staff_required(*CLINICAL)
+def patient_print(request, pk):
+    """The patient's plan to print and hand over: no navigation or buttons on paper."""
+    from ..selectors.print_plan import print_plan
+
+    context = print_plan(request.user, pk, clinic_today(request.user.clinic))
+    context.update({"nav": "patients", "printed_at": timezone.now().astimezone(request.user.clinic.zone)})
+    return render(request, "dashboard/patient_print.html", context)

@@ -10,7 +10,7 @@ from .schedule import enrollment_replan
 #: Fields the plan depends on (local times, the Hb threshold); other edits need no re-plan.
 PLANNING_FIELDS = frozenset({"timezone", "preferred_dose_time", "sex", "pregnant"})
 EDITABLE = ("given_name", "family_name", "email", "phone", "timezone", "preferred_dose_time",
-            "reminders_opt_in", "pregnant", "language")
+            "reminders_opt_in", "pregnant", "language", "date_of_birth", "sex")
 
 
 def _validate(patient: Patient) -> None:
@@ -69,4 +69,23 @@ def patient_update(*, actor, patient: Patient, **fields) -> Patient:
     if replan:
         for enrollment in patient.enrollments.filter(status="active").select_related("clinic", "protocol_version"):
             enrollment_replan(enrollment)
+    return patient
+
+
+@transaction.atomic
+def patient_details_update(*, actor, patient: Patient, channels: list[str] | None = None,
+                           opt_outs_ended: list[str] = (), **fields) -> Patient:
+    """The patient's details as staff edit them on one page: the fields of `patient_update` with their
+    reminder channels (None: unchanged; []: the clinic's) and the opt-outs the patient asked staff to end.
+    All or nothing: an invalid field leaves the patient and their reminders as they were."""
+    from reminders.models import OptOutVia, PatientReminderPreferences
+    from reminders.services.preferences import opt_out_end, patient_reminder_preferences_update
+
+    patient = patient_update(actor=actor, patient=patient, **fields)
+    if channels is not None:
+        current = PatientReminderPreferences.objects.filter(patient=patient).values_list("channels", flat=True).first()
+        if set(filter(None, (current or "").split(","))) != set(channels):
+            patient_reminder_preferences_update(patient=patient, channels=list(channels))
+    for channel in opt_outs_ended:
+        opt_out_end(patient=patient, channel=channel, via=OptOutVia.STAFF)
     return patient

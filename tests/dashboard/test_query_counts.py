@@ -71,3 +71,18 @@ def test_the_patient_page_costs_the_same_with_more_alerts(clinic, cara, cara_web
     for n in range(1, 4):
         alert_raise(patient=patient, code="dose-missed", message="m", facts={"n": n}, fingerprint=f"a{n}")
     assert count(cara_web, f"/patients/{patient.pk}/") == one
+
+
+@pytest.mark.parametrize("suffix", ["print/", "edit/"])
+def test_the_printed_plan_and_the_edit_page_cost_the_same_with_a_longer_plan(clinic, cara, cara_web, suffix):
+    patient = PatientFactory(clinic=clinic, mrn="H0003")
+    enroll(cara, patient, "iron-oral-daily", START)
+    one = count(cara_web, f"/patients/{patient.pk}/{suffix}")
+    enroll(cara, patient, "b12-im-standard", START)
+    give(cara, enroll(cara, PatientFactory(clinic=clinic, mrn="H0004"), "b12-im-standard", START), "loading#1")
+    for n in range(1, 4):
+        patient.given_name = f"Name{n}"
+        patient.save()
+    more = count(cara_web, f"/patients/{patient.pk}/{suffix}")
+    assert more == one, f"{suffix}: {one} queries, then {more}"
+    assert more <= 9, f"{suffix}: {more} queries"
