@@ -143,3 +143,31 @@ def test_the_administrators_pages(page, live_server, clinic_day, adam):
         ("/account/", lambda p: p.get_by_role("button", name=re.compile("Set up an authenticator|Issue a new key")),
          {"name": "account-admin"}),
     ])
+
+
+def test_pages_in_their_working_states(page, live_server, clinic_day, cara):
+    """Forms open, previews shown and errors on screen are checked too, not only the pages as they load."""
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("cara")
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Sign in").click()
+    page.locator(".form-errors, .field-error, [role=alert]").first.wait_for()
+    shot(page, "a11y-login-error")
+    assert_accessible(page, name="sign-in with a wrong password")
+
+    sign_in(page, live_server, "cara")
+    page.get_by_role("heading", name=re.compile("^Today")).wait_for()
+    given = page.get_by_role("link", name="Given… record loading dose 1 for Lee Adams")
+    assert _tab_to(page, given) is None
+    page.keyboard.press("Enter")
+    form = page.get_by_role("form", name=re.compile("^Record hydroxocobalamin given to Lee Adams"))
+    form.wait_for()
+    shot(page, "a11y-today-given-form")
+    assert_accessible(page, name="Today with the Given form open")
+
+    page.goto(f"{live_server.url}/patients/{clinic_day['pat'].pk}/enroll/")
+    page.get_by_label("Protocol").select_option(label="Oral iron, daily")
+    page.get_by_role("button", name="Preview dates").click()
+    page.get_by_role("region", name=re.compile("^Preview")).wait_for()
+    shot(page, "a11y-enroll-preview")
+    assert_accessible(page, name="enroll with a preview")
