@@ -149,3 +149,23 @@ def test_reminder_settings_and_details_are_saved_with_clear_errors(adam_web, cli
     assert adam_web.post("/clinic/details/", {"name": "North Clinic", "language": "en"}).status_code == 302
     clinic.refresh_from_db()
     assert clinic.name == "North Clinic" and not clinic.reminder_details_opt_in
+
+
+def test_a_closed_day_added_in_the_django_admin_re_plans_too(clinic, course, django_user_model):
+    from django.test import Client
+
+    operator = django_user_model.objects.create_superuser("operator", "op@example.org", "x-long-password-1")
+    client = Client()
+    client.force_login(operator)
+    data = {"slug": clinic.slug, "name": clinic.name, "timezone": clinic.timezone, "country": clinic.country,
+            "open_days": clinic.open_days, "injection_days": clinic.injection_days,
+            "planning_horizon_months": clinic.planning_horizon_months, "thresholds": "{}",
+            "language": clinic.language,
+            "closed_days-TOTAL_FORMS": "1", "closed_days-INITIAL_FORMS": "0",
+            "closed_days-MIN_NUM_FORMS": "0", "closed_days-MAX_NUM_FORMS": "1000",
+            "closed_days-0-date": "2026-03-04", "closed_days-0-reason": "Training", "closed_days-0-clinic": clinic.pk}
+    response = client.post(f"/admin/clinics/clinic/{clinic.pk}/change/", data, follow=True)
+    assert response.status_code == 200
+    assert ClosedDay.objects.filter(date=MONDAY + timedelta(days=2)).exists(), response.content.decode()[:3000]
+    assert "Re-planned 1 enrollment(s)" in response.content.decode()
+    assert event(course, "loading#2").due_date == MONDAY + timedelta(days=4)
