@@ -84,8 +84,8 @@ def clinic_admin_create(*, clinic: Clinic, username: str, email: str = "", passw
 
 #: A closed day can be set this far ahead (the plans reach 12 months by default).
 CLOSED_DAY_MAX_AHEAD_DAYS = 3 * 365
-#: Reopening a day re-plans the enrollments with clinic events from this many days before it.
-REOPEN_LOOKBACK_DAYS = 28
+#: Reopening a day re-plans the enrollments with clinic events due within this many days after it.
+REOPEN_LOOKAHEAD_DAYS = 31
 
 # --- Clinic settings from the staff pages (a clinic administrator). Each change is saved with its
 # re-planning in one transaction: a refused change leaves nothing behind.
@@ -104,34 +104,37 @@ class Replanned:
         return bool(self.events)
 
 
-def _clinic_events(clinic, today: date, since: date | None):
+def _clinic_events(clinic, today: date, enrollment_ids=None):
     from patients.models import EnrollmentStatus, EventStatus, ScheduledEvent
 
-    return (ScheduledEvent.objects.filter(clinic=clinic, status=EventStatus.PLANNED,
-                                          enrollment__status=EnrollmentStatus.ACTIVE,
-                                          due_date__gte=max(today, since or today))
+    rows = (ScheduledEvent.objects.filter(clinic=clinic, status=EventStatus.PLANNED,
+                                          enrollment__status=EnrollmentStatus.ACTIVE, due_date__gte=today)
             .exclude(setting="home"))
+    return rows if enrollment_ids is None else rows.filter(enrollment_id__in=enrollment_ids)
 
 
-def clinic_replan(clinic: Clinic, *, since: date | None = None) -> Replanned:
-    """Re-plan the clinic's active enrollments (those with clinic events from `since` on, if given) with
-    `enrollment_replan`, the service every other change uses, and count what moved."""
+def clinic_replan(clinic: Clinic, *, due_from: date | None = None, due_to: date | None = None) -> Replanned:
+    """Re-plan the clinic's active enrollments with `enrollment_replan` (the service every other change uses)
+    and count what moved. With `due_from`/`due_to`, only the enrollments with a clinic event due then: a
+    calendar change on one day cannot move the plans of the others."""
     from patients.models import Enrollment, EnrollmentStatus, ScheduledEvent
     from patients.services import enrollment_replan
 
     today = timezone.now().astimezone(clinic.zone).date()
-    before = {row["pk"]: row for row in _clinic_events(clinic, today, since).values(
+    enrollments = Enrollment.objects.filter(clinic=clinic, status=EnrollmentStatus.ACTIVE)
+    ids = None
+    if due_from is not None:
+        ids = set(_clinic_events(clinic, today).filter(due_date__gte=due_from, due_date__lte=due_to or due_from)
+                  .values_list("enrollment_id", flat=True))
+        enrollments = enrollments.filter(pk__in=ids)
+    before = {row["pk"]: row for row in _clinic_events(clinic, today, ids).values(
         "pk", "enrollment_id", "due_date", "key")}
-    enrollments = Enrollment.objects.filter(clinic=clinic, status=EnrollmentStatus.ACTIVE).select_related(
-        "clinic", "patient", "patient__clinic", "protocol_version")
-    if since is not None:
-        enrollments = enrollments.filter(pk__in={row["enrollment_id"] for row in before.values()})
     latest_pk = ScheduledEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    for enrollment in enrollments.order_by("pk"):
+    for enrollment in enrollments.select_related("patient", "protocol_version").order_by("pk"):
         enrollment.clinic = clinic  # the calendar as just changed
         enrollment.patient.clinic = clinic
         enrollment_replan(enrollment)
-    after = {row["pk"]: row for row in _clinic_events(clinic, today, since).values(
+    after = {row["pk"]: row for row in _clinic_events(clinic, today, ids).values(
         "pk", "enrollment_id", "due_date")}
     moved, touched = [], set()
     for pk, old in before.items():
@@ -171,7 +174,7 @@ def closed_day_add(*, clinic: Clinic, actor, day: date, reason: str = "") -> tup
     closed = ClosedDay(clinic=clinic, date=day, reason=reason)
     closed._history_user = actor
     closed.save()
-    return closed, clinic_replan(clinic, since=day)
+    return closed, clinic_replan(clinic, due_from=day)
 
 
 @transaction.atomic
@@ -179,7 +182,7 @@ def closed_day_remove(*, clinic: Clinic, actor, pk: int) -> tuple[date, Replanne
     """Open the clinic again on a closed day (today or later); appointments may move back to it."""
     today = timezone.now().astimezone(clinic.zone).date()
     Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
-    closed = ClosedDay.objects.filter(clinic=clinic, pk=pk).first()
+    closed = ClosedDay.objects.filter(clinic=clinic, pk=pk).first() if 0 < pk < 2**63 else None
     if closed is None:
         raise InvalidInput({"date": "that closed day does not exist (already removed?)"})
     if closed.date < today:
@@ -187,8 +190,8 @@ def closed_day_remove(*, clinic: Clinic, actor, pk: int) -> tuple[date, Replanne
     day = closed.date
     closed._history_user = actor
     closed.delete()
-    # Events moved off the day were planned after it: re-plan from a few weeks before the day.
-    return day, clinic_replan(clinic, since=day - timedelta(days=REOPEN_LOOKBACK_DAYS))
+    # Events that were moved off the day are due in the weeks after it.
+    return day, clinic_replan(clinic, due_from=day, due_to=day + timedelta(days=REOPEN_LOOKAHEAD_DAYS))
 
 
 @transaction.atomic

@@ -79,7 +79,10 @@ def test_a_past_closed_day_cannot_be_removed(adam_web, clinic):
     body = adam_web.post(f"/clinic/closed-days/{past.pk}/remove/", follow=True).content.decode()
     assert "A past closed day stays on record" in body
     assert ClosedDay.objects.filter(pk=past.pk).exists()
-    assert adam_web.post("/clinic/closed-days/99999/remove/").status_code == 302
+    for pk in ("99999", "99999999999999999999999"):
+        missing = adam_web.post(f"/clinic/closed-days/{pk}/remove/", follow=True)
+        assert "That closed day does not exist" in missing.content.decode()
+    assert adam_web.get("/clinic/closed-days/1/remove/").status_code == 405
 
 
 def test_changing_injection_days_re_plans_and_refuses_days_the_clinic_is_closed(adam_web, clinic, course):
@@ -169,3 +172,23 @@ def test_a_closed_day_added_in_the_django_admin_re_plans_too(clinic, course, dja
     assert ClosedDay.objects.filter(date=MONDAY + timedelta(days=2)).exists(), response.content.decode()[:3000]
     assert "Re-planned 1 enrollment(s)" in response.content.decode()
     assert event(course, "loading#2").due_date == MONDAY + timedelta(days=4)
+
+
+def test_the_settings_page_costs_the_same_queries_with_more_patients_and_closed_days(clinic, cara, adam_web):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        adam_web.get("/clinic/")
+        with CaptureQueriesContext(connection) as queries:
+            assert adam_web.get("/clinic/").status_code == 200
+        return len(queries)
+
+    PatientFactory(clinic=clinic, mrn="Q0")
+    ClosedDay.objects.create(clinic=clinic, date=MONDAY + timedelta(days=3))
+    one = count()
+    for n in range(1, 50):
+        PatientFactory(clinic=clinic, mrn=f"Q{n}")
+    for n in range(4, 24):
+        ClosedDay.objects.create(clinic=clinic, date=MONDAY + timedelta(days=n))
+    assert count() == one <= 8
