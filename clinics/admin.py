@@ -42,11 +42,12 @@ class ClinicAdmin(NoDeleteAdmin, SimpleHistoryAdmin):
         planning = {"open_days", "injection_days", "thresholds", "planning_horizon_months"}
         if not change or not (planning & set(form.changed_data) or any(f.has_changed() for f in formsets)):
             return
-        from .services import clinic_replan
+        from .services import clinic_replan_soon
 
-        replanned = clinic_replan(form.instance)
-        self.message_user(request, f"Re-planned {replanned.enrollments} enrollment(s): "
-                                   f"{replanned.events} appointment(s) and blood test(s) moved.")
+        replanned = clinic_replan_soon(form.instance)
+        self.message_user(request, f"{replanned.queued} active enrollments are being re-planned in the background."
+                          if replanned.queued else f"Re-planned {replanned.enrollments} enrollment(s): "
+                                                   f"{replanned.events} appointment(s) and blood test(s) moved.")
 
 
 @admin.register(User)

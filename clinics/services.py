@@ -84,6 +84,9 @@ def clinic_admin_create(*, clinic: Clinic, username: str, email: str = "", passw
 
 #: A closed day can be set this far ahead (the plans reach 12 months by default).
 CLOSED_DAY_MAX_AHEAD_DAYS = 3 * 365
+#: Above this many active enrollments, a whole-clinic re-plan runs as a background task after the change is
+#: saved (about 85 ms per enrollment on SQLite: a request would time out).
+REPLAN_IN_REQUEST_MAX = 200
 #: Reopening a day re-plans the enrollments with clinic events due within this many days after it.
 REOPEN_LOOKAHEAD_DAYS = 31
 
@@ -99,9 +102,10 @@ class Replanned:
     enrollments: int = 0
     events: int = 0
     examples: tuple = ()  # up to 5 (patient name, event key, old date or None, new date or None)
+    queued: int = 0  # enrollments left to a background task (a clinic too big to re-plan in one request)
 
     def __bool__(self) -> bool:
-        return bool(self.events)
+        return bool(self.events or self.queued)
 
 
 def _clinic_events(clinic, today: date, enrollment_ids=None):
@@ -155,6 +159,20 @@ def clinic_replan(clinic: Clinic, *, due_from: date | None = None, due_to: date 
             examples.append((names.get(row["enrollment_id"], "?"), (old or {}).get("key", ""),
                              old and old["due_date"], new and new["due_date"]))
     return Replanned(enrollments=len(touched), events=len(moved), examples=tuple(examples))
+
+
+def clinic_replan_soon(clinic: Clinic) -> Replanned:
+    """A whole-clinic re-plan: now for a small clinic (and say what moved), else queued after the commit."""
+    from patients.models import Enrollment, EnrollmentStatus
+
+    active = Enrollment.objects.filter(clinic=clinic, status=EnrollmentStatus.ACTIVE).count()
+    if active <= REPLAN_IN_REQUEST_MAX:
+        return clinic_replan(clinic)
+    from .tasks import clinic_replan_all
+
+    clinic_id = clinic.pk
+    transaction.on_commit(lambda: clinic_replan_all.delay(clinic_id))
+    return Replanned(queued=active)
 
 
 @transaction.atomic
@@ -217,7 +235,7 @@ def clinic_days_update(*, clinic: Clinic, actor, open_days, injection_days) -> t
     clinic.open_days, clinic.injection_days = new_open, new_injection
     clinic._history_user = actor
     clinic.save(update_fields=["open_days", "injection_days"])
-    return clinic, clinic_replan(clinic)
+    return clinic, clinic_replan_soon(clinic)
 
 
 def _number(value) -> int | float:
@@ -267,7 +285,7 @@ def clinic_thresholds_update(*, clinic: Clinic, actor, values: dict) -> tuple[Cl
     clinic.thresholds = stored
     clinic._history_user = actor
     clinic.save(update_fields=["thresholds"])
-    return clinic, clinic_replan(clinic) if changed & PLANNING_THRESHOLDS else Replanned()
+    return clinic, clinic_replan_soon(clinic) if changed & PLANNING_THRESHOLDS else Replanned()
 
 
 @transaction.atomic

@@ -40,6 +40,9 @@ def _day(value) -> str:
 
 
 def _replan_message(replanned, what: str) -> str:
+    if replanned.queued:
+        return (f"{what} The clinic's {replanned.queued} active enrollments are being re-planned in the background; "
+                f"their plans show the new dates within a few minutes.")
     if not replanned:
         return f"{what} No planned appointment or blood test had to move."
     moves = []

@@ -192,3 +192,20 @@ def test_the_settings_page_costs_the_same_queries_with_more_patients_and_closed_
     for n in range(4, 24):
         ClosedDay.objects.create(clinic=clinic, date=MONDAY + timedelta(days=n))
     assert count() == one <= 8
+
+
+def test_a_big_clinic_is_re_planned_in_the_background(adam_web, clinic, course, monkeypatch,
+                                                      django_capture_on_commit_callbacks):
+    from clinics import services, tasks
+
+    monkeypatch.setattr(services, "REPLAN_IN_REQUEST_MAX", 0)
+    queued = []
+    monkeypatch.setattr(tasks.clinic_replan_all, "delay", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        body = adam_web.post("/clinic/days/", {"open_days": ["mon", "tue", "wed", "thu", "fri"],
+                                               "injection_days": ["tue", "thu"]}, follow=True).content.decode()
+    assert "1 active enrollments are being re-planned in the background" in body
+    assert queued == [clinic.pk]
+    assert event(course, "loading#2").due_date == MONDAY + timedelta(days=2)  # not yet
+    assert tasks.clinic_replan_all(clinic.pk) > 0
+    assert event(course, "loading#2").due_date.weekday() in (1, 3)
