@@ -71,3 +71,11 @@ def test_the_patient_page_costs_the_same_with_more_alerts(clinic, cara, cara_web
     for n in range(1, 4):
         alert_raise(patient=patient, code="dose-missed", message="m", facts={"n": n}, fingerprint=f"a{n}")
     assert count(cara_web, f"/patients/{patient.pk}/") == one
+
+
+def test_the_clinic_settings_page_costs_the_same_with_more_patients(clinic, cara, adam_web):
+    add_patients(clinic, cara, 1)
+    one = count(adam_web, "/clinic/")
+    add_patients(clinic, cara, 49, first=1)
+    fifty = count(adam_web, "/clinic/")
+    assert fifty == one <= 8, f"/clinic/: {one} queries with 1 patient, {fifty} with 50"
