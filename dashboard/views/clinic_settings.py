@@ -112,6 +112,8 @@ def _post(request, section, form, save):
             message = save(clinic, form.cleaned_data)
         except InvalidInput as exc:
             apply_errors(form, exc)
+        except ValueError as exc:  # the schedule engine refused the new calendar: rolled back
+            form.add_error(None, f"The plans could not be re-computed with this change ({exc}).")
         else:
             messages.success(request, message)
             return redirect(f"{reverse('dashboard:clinic')}#{section}")
@@ -160,6 +162,8 @@ def closed_day_delete(request, pk):
         day, replanned = closed_day_remove(clinic=clinic, actor=request.user, pk=pk)
     except InvalidInput as exc:
         messages.error(request, "; ".join(exc.errors.values()).capitalize() + ".")
+    except ValueError as exc:  # the schedule engine refused the calendar: rolled back
+        messages.error(request, f"Nothing was changed: the plans could not be re-computed ({exc}).")
     else:
         messages.success(request, _replan_message(replanned, f"The clinic is open again on {_day(day)}."))
     return redirect(f"{reverse('dashboard:clinic')}#closed")

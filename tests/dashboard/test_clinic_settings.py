@@ -209,3 +209,16 @@ def test_a_big_clinic_is_re_planned_in_the_background(adam_web, clinic, course, 
     assert event(course, "loading#2").due_date == MONDAY + timedelta(days=2)  # not yet
     assert tasks.clinic_replan_all(clinic.pk) > 0
     assert event(course, "loading#2").due_date.weekday() in (1, 3)
+
+
+def test_a_change_the_plans_cannot_follow_is_rolled_back(adam_web, clinic, course, monkeypatch):
+    import patients.services
+
+    def refuse(enrollment, today=None):
+        raise ValueError("the clinic calendar has no open day in the next two years")
+
+    monkeypatch.setattr(patients.services, "enrollment_replan", refuse)
+    response = adam_web.post("/clinic/closed-days/", {"date": "2026-03-04"})
+    assert response.status_code == 422
+    assert "could not be re-computed" in response.content.decode()
+    assert not ClosedDay.objects.exists()
