@@ -181,11 +181,12 @@ class ThresholdsForm(forms.Form):
         for name, info in THRESHOLDS.items():
             step = 1 if info.whole else 0.1
             default = f"{info.default:g}"
+            unit = info.unit[:-1] if info.default == 1 and info.unit in ("days", "years", "doses") else info.unit
             self.fields[name] = forms.DecimalField(
                 label=f"{info.label} ({info.unit})", min_value=info.minimum, max_value=info.maximum,
                 max_digits=7, decimal_places=0 if info.whole else 2,
                 initial=f"{clinic.threshold(name):g}" if clinic else default,
-                help_text=f"Default {default} {info.unit}; {info.minimum:g}–{info.maximum:g}",
+                help_text=f"Default {default} {unit}; {info.minimum:g}–{info.maximum:g}",
                 widget=forms.NumberInput(attrs={"step": step, "min": f"{info.minimum:g}", "max": f"{info.maximum:g}",
                                                 "inputmode": "decimal", "class": "narrow"}),
                 error_messages={
