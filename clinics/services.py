@@ -285,6 +285,10 @@ def clinic_thresholds_update(*, clinic: Clinic, actor, values: dict) -> tuple[Cl
     clinic.thresholds = stored
     clinic._history_user = actor
     clinic.save(update_fields=["thresholds"])
+    from alerts.tasks import alerts_sweep_clinic
+
+    clinic_id = clinic.pk
+    transaction.on_commit(lambda: alerts_sweep_clinic.delay(clinic_id))  # the clinic's alerts by the new levels
     return clinic, clinic_replan_soon(clinic) if changed & PLANNING_THRESHOLDS else Replanned()
 
 

@@ -174,7 +174,8 @@ def closed_day_delete(request, pk):
 def clinic_thresholds(request):
     def save(clinic, data):
         _clinic, replanned = clinic_thresholds_update(clinic=clinic, actor=request.user, values=data)
-        return _replan_message(replanned, "Saved the thresholds.") if replanned else "Saved the thresholds."
+        saved = "Saved the thresholds; the clinic's alerts are checked against them within a minute."
+        return _replan_message(replanned, saved) if replanned else saved
 
     return _post(request, "thresholds", ThresholdsForm(request.POST, clinic=_clinic(request)), save)
 

@@ -63,7 +63,7 @@ def test_an_administrator_closes_a_day_with_an_injection_and_the_plan_moves(page
     page.get_by_label("Hb lower limit of normal, men (g/L)").fill("125")
     page.get_by_role("button", name="Save thresholds").click()
     page.locator(".message-success").wait_for()
-    assert "Saved the thresholds." in page.locator(".message-success").inner_text()
+    assert "Saved the thresholds;" in page.locator(".message-success").inner_text()
     assert page.get_by_label("Hb lower limit of normal, men (g/L)").input_value() == "125"
     adam.clinic.refresh_from_db()
     assert adam.clinic.thresholds == {"hb_normal_male_g_l": 125}

@@ -102,7 +102,8 @@ def test_changing_injection_days_re_plans_and_refuses_days_the_clinic_is_closed(
     assert clinic.history.first().history_user.username == "adam"
 
 
-def test_thresholds_are_bounded_and_saved_only_when_all_are_valid(adam_web, clinic):
+def test_thresholds_are_bounded_and_saved_only_when_all_are_valid(adam_web, clinic, monkeypatch,
+                                                                django_capture_on_commit_callbacks):
     from clinics.thresholds import THRESHOLDS
 
     values = {name: f"{info.default:g}" for name, info in THRESHOLDS.items()}
@@ -119,8 +120,13 @@ def test_thresholds_are_bounded_and_saved_only_when_all_are_valid(adam_web, clin
     clinic.refresh_from_db()
     assert clinic.thresholds == {}
 
-    ok = adam_web.post("/clinic/thresholds/", {**values, "crp_raised_mg_l": "8", "tsat_deficient_pct": "16.5"})
-    assert ok.status_code == 302
+    from alerts import tasks
+
+    swept = []
+    monkeypatch.setattr(tasks.alerts_sweep_clinic, "delay", swept.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = adam_web.post("/clinic/thresholds/", {**values, "crp_raised_mg_l": "8", "tsat_deficient_pct": "16.5"})
+    assert ok.status_code == 302 and swept == [clinic.pk]
     clinic.refresh_from_db()
     assert clinic.thresholds == {"crp_raised_mg_l": 8, "tsat_deficient_pct": 16.5}
     assert clinic.threshold("crp_raised_mg_l") == 8.0
