@@ -35,6 +35,20 @@ class ClinicAdmin(NoDeleteAdmin, SimpleHistoryAdmin):
     list_display = ["name", "slug", "timezone", "language", "injection_days", "open_days", "require_admin_two_factor"]
     inlines = [ClosedDayInline]
 
+    def save_related(self, request, form, formsets, change):
+        """Closed days, open or injection days or Hb limits changed here re-plan the clinic's active
+        enrollments, as the clinic's own settings page does (the same service)."""
+        super().save_related(request, form, formsets, change)
+        planning = {"open_days", "injection_days", "thresholds", "planning_horizon_months"}
+        if not change or not (planning & set(form.changed_data) or any(f.has_changed() for f in formsets)):
+            return
+        from .services import clinic_replan_soon
+
+        replanned = clinic_replan_soon(form.instance)
+        self.message_user(request, f"{replanned.queued} active enrollments are being re-planned in the background."
+                          if replanned.queued else f"Re-planned {replanned.enrollments} enrollment(s): "
+                                                   f"{replanned.events} appointment(s) and blood test(s) moved.")
+
 
 @admin.register(User)
 class StaffAdmin(NoDeleteAdmin, UserAdmin, SimpleHistoryAdmin):

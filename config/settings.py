@@ -314,7 +314,11 @@ ANYMAIL = {name.removeprefix("ANYMAIL_"): value for name, value in os.environ.it
 
 # Reminders (docs/reminders.md): links in messages start with PUBLIC_BASE_URL; texts go through SMS_BACKEND
 # (console, file, null, twilio or a dotted path).
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "" if PRODUCTION else "http://localhost:8000").rstrip("/")
+# In development it follows HOST and PORT (as scripts/run serves), so a demo's links reach its own server.
+_DEV_HOST = os.environ.get("HOST", "").strip() or "localhost"
+_DEV_HOST = "localhost" if _DEV_HOST in ("0.0.0.0", "::", "[::]") else _DEV_HOST
+_DEV_BASE_URL = f"http://{_DEV_HOST}:{os.environ.get('PORT', '').strip() or '8000'}"
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "" if PRODUCTION else _DEV_BASE_URL).rstrip("/")
 REMINDERS_SMS_BACKEND = os.environ.get("SMS_BACKEND", "twilio" if PRODUCTION else "console")
 REMINDERS_SMS_FILE = os.environ.get("SMS_FILE", str(VAR_DIR / "sms.jsonl"))
 REMINDERS_SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "")

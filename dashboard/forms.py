@@ -195,3 +195,109 @@ class PatientEditForm(forms.Form):
         channels = data.pop("channels")
         ended = data.pop("end_opt_outs", [])
         return {**data, "channels": channels.split(",") if channels else [], "opt_outs_ended": ended}
+
+
+# --- Clinic settings (clinic administrators) ---------------------------------------------------------
+
+WEEKDAY_CHOICES = [("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"),
+                   ("fri", "Friday"), ("sat", "Saturday"), ("sun", "Sunday")]
+
+
+class ClinicDetailsForm(forms.Form):
+    name = forms.CharField(label="Clinic name", max_length=200,
+                           help_text="On every page, in reminders and on printed plans")
+    language = forms.ChoiceField(label="Language of messages", choices=language_choices,
+                                 help_text="For patients who have not chosen their own")
+    reminder_details_opt_in = forms.BooleanField(
+        label="Reminder texts may name the drug or test", required=False,
+        help_text="Off: nothing clinical in a message that may be read on a shared phone")
+    address = forms.CharField(label="Address", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text="Printed on patients' plans")
+    phone = forms.CharField(label="Phone patients call", max_length=40, required=False,
+                            help_text="Printed on patients' plans")
+    email = forms.EmailField(label="Email patients write to", max_length=254, required=False,
+                             help_text="Printed on patients' plans")
+
+
+class ClinicDaysForm(forms.Form):
+    open_days = forms.MultipleChoiceField(label="Open days", choices=WEEKDAY_CHOICES,
+                                          widget=forms.CheckboxSelectMultiple)
+    injection_days = forms.MultipleChoiceField(label="Injection days", choices=WEEKDAY_CHOICES,
+                                               widget=forms.CheckboxSelectMultiple,
+                                               help_text="Days injections are booked on; the clinic must be open")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.error_messages["required"] = f"Choose at least one day ({field.label.lower()})."
+            field.widget.attrs["id"] = f"id_{name}"
+
+
+class ClosedDayForm(forms.Form):
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    reason = forms.CharField(label="Reason (optional)", max_length=200, required=False,
+                             help_text="e.g. Bank holiday, staff training")
+
+
+class ThresholdsForm(forms.Form):
+    """One bounded number per clinic threshold, labelled with its unit and default."""
+
+    def __init__(self, *args, clinic=None, **kwargs):
+        from clinics.thresholds import THRESHOLDS
+
+        super().__init__(*args, **kwargs)
+        for name, info in THRESHOLDS.items():
+            step = 1 if info.whole else 0.1
+            default = f"{info.default:g}"
+            unit = info.unit[:-1] if info.default == 1 and info.unit in ("days", "years", "doses") else info.unit
+            self.fields[name] = forms.DecimalField(
+                label=f"{info.label} ({info.unit})", min_value=info.minimum, max_value=info.maximum,
+                max_digits=7, decimal_places=0 if info.whole else 2,
+                initial=f"{clinic.threshold(name):g}" if clinic else default,
+                help_text=f"Default {default} {unit}; {info.minimum:g}–{info.maximum:g}",
+                widget=forms.NumberInput(attrs={"step": step, "min": f"{info.minimum:g}", "max": f"{info.maximum:g}",
+                                                "inputmode": "decimal", "class": "narrow"}),
+                error_messages={
+                    "invalid": "Enter a number.",
+                    "min_value": f"Must be at least {info.minimum:g} {info.unit}.",
+                    "max_value": f"Must be at most {info.maximum:g} {info.unit}.",
+                    "max_decimal_places": f"Use whole {info.unit}." if info.whole else "Use at most 2 decimals.",
+                    "max_whole_digits": f"Must be at most {info.maximum:g} {info.unit}.",
+                    "max_digits": f"Must be at most {info.maximum:g} {info.unit}.",
+                })
+            self.fields[name].group = info.group
+
+
+class ClinicRemindersForm(forms.Form):
+    """The clinic's reminder defaults (reminders.ClinicReminderSettings)."""
+
+    patient_channels = forms.MultipleChoiceField(
+        label="Remind patients by", widget=forms.CheckboxSelectMultiple,
+        choices=[("email", "Email"), ("sms", "Text message (SMS)")],
+        help_text="Unless a patient chose their own channels",
+        error_messages={"required": "Choose at least one channel."})
+    dose_reminders = forms.BooleanField(label="Oral dose reminders (at the patient's dose time)", required=False)
+    appointment_reminders = forms.BooleanField(label="Injection appointment reminders", required=False)
+    appointment_reminder_days_before = forms.IntegerField(
+        label="Appointment reminders, days before", min_value=1, max_value=7,
+        widget=forms.NumberInput(attrs={"class": "narrow"}))
+    appointment_reminder_time = forms.TimeField(label="Appointment reminders sent at",
+                                                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    appointments_start_at = forms.TimeField(
+        label="First appointments of the day at", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="A reminder held back by quiet hours must arrive before this, or it is skipped")
+    lab_reminders = forms.BooleanField(label="Blood test reminders (when the window opens)", required=False)
+    lab_reminder_time = forms.TimeField(label="Blood test reminders sent at",
+                                        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    worklist_enabled = forms.BooleanField(label="Email the nurses' worklist each morning", required=False)
+    worklist_time = forms.TimeField(label="Worklist sent at", widget=forms.TimeInput(attrs={"type": "time"},
+                                                                                     format="%H:%M"))
+    quiet_hours_start = forms.TimeField(label="Quiet hours from", widget=forms.TimeInput(attrs={"type": "time"},
+                                                                                         format="%H:%M"))
+    quiet_hours_end = forms.TimeField(label="Quiet hours until", widget=forms.TimeInput(attrs={"type": "time"},
+                                                                                        format="%H:%M"),
+                                      help_text="The same time as the start: no quiet hours")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient_channels"].widget.attrs["id"] = "id_patient_channels"

@@ -30,3 +30,16 @@ urlpatterns = [
     path("patients/<int:pk>/edit/", patient.patient_edit, name="patient-edit"),
     path("patients/<int:pk>/print/", patient.patient_print, name="patient-print"),
 ]
+
+# The clinic's settings (clinic administrators).
+from .views import clinic_settings  # noqa: E402
+
+urlpatterns += [
+    path("clinic/", clinic_settings.clinic_settings, name="clinic"),
+    path("clinic/details/", clinic_settings.clinic_details, name="clinic-details"),
+    path("clinic/days/", clinic_settings.clinic_days, name="clinic-days"),
+    path("clinic/closed-days/", clinic_settings.closed_day_create, name="clinic-closed-day-add"),
+    path("clinic/closed-days/<int:pk>/remove/", clinic_settings.closed_day_delete, name="clinic-closed-day-remove"),
+    path("clinic/thresholds/", clinic_settings.clinic_thresholds, name="clinic-thresholds"),
+    path("clinic/reminders/", clinic_settings.clinic_reminders, name="clinic-reminders"),
+]

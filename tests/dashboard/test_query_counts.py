@@ -86,3 +86,11 @@ def test_the_printed_plan_and_the_edit_page_cost_the_same_with_a_longer_plan(cli
     more = count(cara_web, f"/patients/{patient.pk}/{suffix}")
     assert more == one, f"{suffix}: {one} queries, then {more}"
     assert more <= 9, f"{suffix}: {more} queries"
+
+
+def test_the_clinic_settings_page_costs_the_same_with_more_patients(clinic, cara, adam_web):
+    add_patients(clinic, cara, 1)
+    one = count(adam_web, "/clinic/")
+    add_patients(clinic, cara, 49, first=1)
+    fifty = count(adam_web, "/clinic/")
+    assert fifty == one <= 8, f"/clinic/: {one} queries with 1 patient, {fifty} with 50"
