@@ -94,7 +94,7 @@ def _enrollments_of(user, patient) -> list[Enrollment]:
     """The patient's enrollments, read through the patient's own index; the clinic is checked on the rows
     (filtering on it in SQL lets SQLite's planner, without statistics, walk all of the clinic's enrollments)."""
     clinic_id = clinic_id_of(user)
-    enrollments = [e for e in patient.enrollments.select_related("protocol_version__protocol")
+    enrollments = [e for e in patient.enrollments.select_related("protocol_version__protocol", "created_by", "ended_by")
                    .order_by("status", "-start_date", "-id") if e.clinic_id == clinic_id]
     for enrollment in enrollments:  # the patient and clinic already read, not read again per enrollment
         enrollment.patient, enrollment.clinic = patient, patient.clinic
