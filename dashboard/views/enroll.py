@@ -95,7 +95,7 @@ def enroll(request, pk):
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            data = form.cleaned_data
+            data = dict(form.cleaned_data)  # add_error() takes a field out of cleaned_data
             context["guards"] = _guards(patient, data["protocol"], data["start_date"])
             try:
                 if request.POST.get("action") == "confirm":
@@ -178,7 +178,7 @@ def stop(request, pk):
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            data = form.cleaned_data
+            data = dict(form.cleaned_data)  # add_error() takes a field out of cleaned_data
             if request.POST.get("action") == "confirm":
                 try:
                     enrollment_stop(actor=request.user, enrollment=enrollment, on=data["date"], reason=data["reason"])
