@@ -68,5 +68,12 @@ class Alert(models.Model):
         return RULE_TITLES.get(self.code) or self.code.replace("-", " ").capitalize()
 
     @property
+    def resolution_text(self) -> str:
+        """The resolution note as the pages show it after "Resolved by …" (the system's prefix not repeated)."""
+        prefix = "Resolved by the system: "
+        note = self.resolution_note or ""
+        return note[len(prefix):] if note.startswith(prefix) else note
+
+    @property
     def resolved_by_system(self) -> bool:
         return self.status == AlertStatus.RESOLVED and self.resolved_by_id is None

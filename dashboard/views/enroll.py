@@ -40,9 +40,13 @@ def _option_field(message: str) -> str | None:
 
 
 def _apply_service_errors(form, exc: InvalidInput) -> None:
+    if "conflicting_enrollments" in exc.errors:  # the enrollments are named, with links, above the form (_guards)
+        form.add_error("protocol", "The patient is already on this treatment (see above).")
+        form.add_error("override_reason", "Give your reason to enroll anyway, or stop the other enrollment first.")
+        return
     for field, message in exc.errors.items():
-        if field == "conflicting_enrollments":
-            continue  # shown as links to the enrollments (see _guards)
+        if isinstance(message, str):
+            message = message.replace("give override_reason (clinicians only)", "give an override reason below")
         if field == "options":
             target = _option_field(message)
             form.add_error(target, message)

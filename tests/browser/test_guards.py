@@ -82,7 +82,7 @@ def test_a_second_b12_plan_is_refused_then_overridden_with_a_reason(page, live_s
     guard.wait_for()
     assert f"enrollment {enrollment.pk}, from" in guard.inner_text() and "covers B12" in guard.inner_text()
     page.get_by_role("button", name="Confirm enrollment").click()
-    page.get_by_text(re.compile("already on this treatment: enrollment")).first.wait_for()
+    page.get_by_text("Give your reason to enroll anyway, or stop the other enrollment first.").wait_for()
     shot(page, "guards-03-overlap-refused")
     assert_accessible(page, name="enroll refused")
     assert Enrollment.objects.filter(patient=patient).count() == 1
