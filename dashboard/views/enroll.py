@@ -183,7 +183,12 @@ def stop(request, pk):
         status = 422
         if form.is_valid():
             data = dict(form.cleaned_data)  # add_error() takes a field out of cleaned_data
-            if request.POST.get("action") == "confirm":
+            action = request.POST.get("action")
+            if data["date"] > today:
+                form.add_error("date", "cannot stop an enrollment in the future")
+            elif data["date"] < enrollment.start_date:
+                form.add_error("date", f"the enrollment starts on {enrollment.start_date:%d %b %Y}")
+            elif action == "confirm":
                 try:
                     enrollment_stop(actor=request.user, enrollment=enrollment, on=data["date"], reason=data["reason"])
                 except InvalidInput as exc:
@@ -194,12 +199,8 @@ def stop(request, pk):
                                               f"{context['events']} planned events and {context['reminders']} pending "
                                               "reminders were cancelled.")
                     return redirect(back_to)
-            elif request.POST.get("action") == "edit":
+            elif action == "edit":
                 status = 200
-            elif data["date"] > today:
-                form.add_error("date", "cannot stop an enrollment in the future")
-            elif data["date"] < enrollment.start_date:
-                form.add_error("date", f"the enrollment starts on {enrollment.start_date:%d %b %Y}")
             else:
                 status, context["confirming"] = 200, True
     return render(request, "dashboard/enrollment_stop.html", context, status=status)
