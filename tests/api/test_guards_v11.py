@@ -166,9 +166,11 @@ def test_a_recorded_missed_dose_alert_stays_open(cara, patient):
 
 @time_machine.travel(NOW, tick=False)
 def test_the_demo_has_no_check_b12_alert_open_beside_a_b12_result(db):
+    from io import StringIO
+
     from django.core.management import call_command
 
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", stdout=StringIO())
     contradictions = [
         a for a in Alert.objects.filter(code="check-b12-age-60").exclude(status=AlertStatus.RESOLVED)
         if LabResult.objects.filter(patient=a.patient, code="b12", entered_in_error=False,
