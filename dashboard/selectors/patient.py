@@ -67,8 +67,16 @@ class EnrollmentView:
 
 
 def _bands(enrollment, plan) -> list[Band]:
+    """The phases with their dates; a stopped enrollment's phases end on its last day (none start after it)."""
     titles = {p.slug: p.title for p in enrollment.definition.phases}
-    return [Band(titles.get(s.slug, s.slug), s.slug, s.start, s.end) for s in plan.phases if s.start is not None]
+    stopped = enrollment.ended_on if enrollment.status != EnrollmentStatus.ACTIVE else None
+    bands = []
+    for s in plan.phases:
+        if s.start is None or (stopped and s.start > stopped):
+            continue
+        end = min(s.end, stopped) if (stopped and s.end) else (stopped or s.end)
+        bands.append(Band(titles.get(s.slug, s.slug), s.slug, s.start, end))
+    return bands
 
 
 def _endable(enrollment, plan, today: date) -> list[tuple[str, str]]:

@@ -108,7 +108,7 @@ def enroll(request, pk):
                         options=form.options(), override_reason=data["override_reason"],
                     )
                     messages.success(request, f"Enrolled {patient.full_name} in {dict(choices)[data['protocol']]} "
-                                              f"from {data['start_date']:%d %b %Y}.")
+                                              f"from {data['start_date'].day} {data['start_date']:%b %Y}.")
                     return redirect(reverse("dashboard:patient", args=[pk]) + f"#enrollment-{enrollment.pk}")
                 plan = enrollment_preview(patient=patient, protocol=data["protocol"], start_date=data["start_date"],
                                           options=form.options())
@@ -148,7 +148,7 @@ def end_phase(request, pk):
     except InvalidInput as exc:
         messages.error(request, "Phase not ended: " + "; ".join(exc.errors.values()))
     else:
-        messages.success(request, f"Ended the {data['phase'].replace('-', ' ')} phase on {data['date']:%d %b %Y}; "
+        messages.success(request, f"Ended the {data['phase'].replace('-', ' ')} phase on {data['date'].day} {data['date']:%b %Y}; "
                                   "the plan was re-computed.")
     return redirect(target)
 
@@ -172,7 +172,7 @@ def stop(request, pk):
     today = patient.local_today()
     if enrollment.status != EnrollmentStatus.ACTIVE:
         messages.info(request, f"{enrollment.protocol_version.protocol.name} already ended on "
-                               f"{enrollment.ended_on:%d %b %Y}." if enrollment.ended_on else "This enrollment has ended.")
+                               f"{enrollment.ended_on.day} {enrollment.ended_on:%b %Y}." if enrollment.ended_on else "This enrollment has ended.")
         return redirect(back_to)
     form = StopEnrollmentForm(request.POST or None, initial={"date": today})
     form.fields["date"].widget.attrs.update({"max": today.isoformat(), "min": enrollment.start_date.isoformat()})
@@ -187,7 +187,7 @@ def stop(request, pk):
             if data["date"] > today:
                 form.add_error("date", "cannot stop an enrollment in the future")
             elif data["date"] < enrollment.start_date:
-                form.add_error("date", f"the enrollment starts on {enrollment.start_date:%d %b %Y}")
+                form.add_error("date", f"the enrollment starts on {enrollment.start_date.day} {enrollment.start_date:%b %Y}")
             elif action == "confirm":
                 try:
                     enrollment_stop(actor=request.user, enrollment=enrollment, on=data["date"], reason=data["reason"])
@@ -195,7 +195,7 @@ def stop(request, pk):
                     _apply_service_errors(form, exc)
                 else:
                     messages.success(request, f"Stopped {enrollment.protocol_version.protocol.name} for "
-                                              f"{patient.full_name} on {data['date']:%d %b %Y}; "
+                                              f"{patient.full_name} on {data['date'].day} {data['date']:%b %Y}; "
                                               f"{context['events']} planned events and {context['reminders']} pending "
                                               "reminders were cancelled.")
                     return redirect(back_to)

@@ -44,7 +44,7 @@ def test_nothing_is_stopped_before_the_confirmation(cara_web, course):
 @pytest.mark.parametrize("data, words", [
     ({"reason": "", "date": "2026-01-12"}, "This field is required."),
     ({"reason": "x", "date": "2026-01-13"}, "cannot stop an enrollment in the future"),
-    ({"reason": "x", "date": "2026-01-01"}, "the enrollment starts on 05 Jan 2026"),
+    ({"reason": "x", "date": "2026-01-01"}, "the enrollment starts on 5 Jan 2026"),
     ({"reason": "x", "date": "12/01/2026x"}, "Enter a valid date."),
     ({"reason": "r" * 1001, "date": "2026-01-12"}, "at most 1000 characters"),
     ({"reason": "x\x00y", "date": "2026-01-12"}, "Null characters are not allowed."),
@@ -68,6 +68,7 @@ def test_confirming_stops_it_and_the_patient_page_says_so(cara_web, course):
         body = cara_web.get(f"/patients/{course.patient_id}/").content.decode()
         again = cara_web.get(f"/enrollments/{course.pk}/stop/")
     assert "Stopped by Cara on 12 Jan 2026: wrong plan" in body
+    assert "ongoing" not in body, "a stopped plan's phases end on its last day"
     assert again.status_code == 302, "an ended enrollment is not stopped twice"
 
 
