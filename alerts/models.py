@@ -14,6 +14,22 @@ class AlertStatus(models.TextChoices):
     RESOLVED = "resolved"
 
 
+#: A human title for each rule code of PROTOCOLS.md section 4 (the code stays the API's name for it).
+RULE_TITLES = {
+    "folate-without-b12": "Folic acid started without B12 cover",
+    "iron-suboptimal-response": "Slow Hb rise on oral iron (days 10–20)",
+    "iron-inadequate-response": "Inadequate Hb response to oral iron (4 weeks)",
+    "b12-no-reticulocyte-response": "No reticulocyte response to B12",
+    "b12-hb-not-normal-8w": "Hb still low 8 weeks into B12",
+    "check-b12-age-60": "Check B12: aged 60+ with iron deficiency",
+    "mcv-unreliable": "MCV unreliable: iron and B12 deficiency together",
+    "dose-missed": "Loading dose missed",
+    "maintenance-overdue": "Maintenance dose overdue",
+    "iron-low-adherence": "Low adherence to oral iron",
+    "hb-fell-in-follow-up": "Hb fell during iron follow-up",
+}
+
+
 class Alert(models.Model):
     """A clinical flag for staff, raised by a rule of PROTOCOLS.md section 4.
 
@@ -46,3 +62,18 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} for {self.patient}"
+
+    @property
+    def title(self) -> str:
+        return RULE_TITLES.get(self.code) or self.code.replace("-", " ").capitalize()
+
+    @property
+    def resolution_text(self) -> str:
+        """The resolution note as the pages show it after "Resolved by …" (the system's prefix not repeated)."""
+        prefix = "Resolved by the system: "
+        note = self.resolution_note or ""
+        return note[len(prefix):] if note.startswith(prefix) else note
+
+    @property
+    def resolved_by_system(self) -> bool:
+        return self.status == AlertStatus.RESOLVED and self.resolved_by_id is None

@@ -14,7 +14,8 @@ that raised it; `Alert` is unique per patient, code and fingerprint, so the same
 second alert. Rules that read lab results also stay quiet while an alert of theirs is still open
 or acknowledged for the same course (a second low result in the same window adds nothing new);
 once it is resolved, a new result may open a new one. When a result or outcome that raised an
-alert is marked entered-in-error, the alert is resolved with a note saying so.
+alert is marked entered-in-error, the alert is resolved with a note saying so; an alert whose
+condition no longer holds after new data (AUTO_RESOLVED) is resolved by the system with a note.
 """
 
 from __future__ import annotations
@@ -293,8 +294,82 @@ def resolve_for_record(record) -> int:
     return resolved
 
 
+# -- resolution when the condition no longer holds ------------------------------------------------
+
+#: Rule codes whose condition the system re-checks on new data, resolving the alert when it no longer holds.
+#: The response rules (iron-*-response, b12-*) and hb-fell-in-follow-up describe a result at a moment: a later
+#: result does not make them untrue, so staff resolve them. iron-low-adherence covers 28 days already past.
+AUTO_RESOLVED = ("check-b12-age-60", "mcv-unreliable", "folate-without-b12", "dose-missed", "maintenance-overdue")
+SYSTEM_NOTE = "Resolved by the system: "
+
+
+def _lab_words(lab: Lab) -> str:
+    return f"{lab.code} {_fmt(lab.value)} {lab.unit} collected {lab.on}"
+
+
+def _no_longer_holds(alert: Alert, f: PatientFacts, events: dict[int, ScheduledEvent]) -> str | None:
+    """Why the alert's condition no longer holds, or None while it still does."""
+    if alert.code == "check-b12-age-60":
+        if list(check_b12_age_60(f)):
+            return None
+        days = int(f.threshold("b12_recent_result_days"))
+        b12 = f.latest("b12", since=f.today - timedelta(days=days))
+        if b12 is not None:
+            return f"a B12 result was filed ({_lab_words(b12)})."
+        if not f.iron_deficiency():
+            return "the latest iron results no longer show iron deficiency."
+        return None  # e.g. the age threshold was raised: staff decide
+    if alert.code == "mcv-unreliable":
+        if list(mcv_unreliable(f)):
+            return None
+        b12 = f.latest("b12")
+        if f.b12_deficiency() is None and b12 is not None:
+            return f"the latest B12 result is no longer deficient ({_lab_words(b12)})."
+        if not f.iron_deficiency():
+            return "the latest iron results no longer show iron deficiency."
+        return None
+    if alert.code == "folate-without-b12":
+        threshold = f.threshold("b12_deficient_ng_l")
+        since = f.today - timedelta(days=92)
+        b12 = [lab for lab in f.of("b12") if lab.on >= since and lab.value >= threshold]
+        if b12:
+            return f"a B12 result in range was filed ({_lab_words(b12[-1])})."
+        on_b12 = [c.enrollment for c in f.courses if "b12" in c.enrollment.definition.arms]
+        if on_b12:
+            return f"the patient is on B12 treatment ({on_b12[0].protocol_version.protocol.name})."
+        return None
+    if alert.code in ("dose-missed", "maintenance-overdue"):
+        facts = alert.facts or {}
+        event = events.get(facts.get("event"))
+        if event is None:
+            return None
+        if event.status in (EventStatus.GIVEN, EventStatus.DONE):
+            return f"the dose due {event.due_date} was recorded given."
+        if event.status == EventStatus.CANCELLED:
+            return f"the dose due {event.due_date} was cancelled (the plan changed or the enrollment was stopped)."
+    return None
+
+
+def resolve_no_longer_holding(f: PatientFacts) -> int:
+    """Resolve the patient's open or acknowledged alerts whose condition the new data has made untrue."""
+    alerts = list(Alert.objects.filter(patient=f.patient, status__in=ACTIVE, code__in=AUTO_RESOLVED))
+    if not alerts:
+        return 0
+    event_ids = [a.facts.get("event") for a in alerts if isinstance(a.facts, dict) and isinstance(a.facts.get("event"), int)]
+    events = ScheduledEvent.objects.in_bulk(event_ids) if event_ids else {}
+    resolved = 0
+    for alert in alerts:
+        why = _no_longer_holds(alert, f, events)
+        if why:
+            alert_resolve(alert=alert, actor=None, note=SYSTEM_NOTE + why)
+            resolved += 1
+    return resolved
+
+
 def evaluate_patient(patient: Patient, *, record=None, today: date | None = None) -> list[Alert]:
-    """Run the rules that react to recorded facts. Safe to run any number of times."""
+    """Run the rules that react to recorded facts, and resolve the alerts that no longer hold.
+
+    Safe to run any number of times."""
     if record is not None and record.entered_in_error:
         resolve_for_record(record)
     facts = PatientFacts.load(patient, today)
@@ -303,6 +378,7 @@ def evaluate_patient(patient: Patient, *, record=None, today: date | None = None
         event = record.event
         if event.kind == EventKind.DOSE and event.phase == "loading" and event.setting == "clinic":
             findings.append(_dose_missed(event, facts.today, record))
+    resolve_no_longer_holding(facts)
     return raise_findings(patient, findings)
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("patients/<int:pk>/lab-results/", patient.lab_file, name="lab-file"),
     path("patients/<int:pk>/enroll/", enroll.enroll, name="enroll"),
     path("enrollments/<int:pk>/end-phase/", enroll.end_phase, name="end-phase"),
+    path("enrollments/<int:pk>/stop/", enroll.stop, name="enrollment-stop"),
     path("enrollments/<int:pk>/plan/", patient.enrollment_plan_page, name="enrollment-plan"),
     path("administrations/<int:pk>/entered-in-error/", patient.administration_in_error, name="administration-error"),
     path("lab-results/<int:pk>/entered-in-error/", patient.lab_result_in_error, name="lab-result-error"),

@@ -67,8 +67,16 @@ class EnrollmentView:
 
 
 def _bands(enrollment, plan) -> list[Band]:
+    """The phases with their dates; a stopped enrollment's phases end on its last day (none start after it)."""
     titles = {p.slug: p.title for p in enrollment.definition.phases}
-    return [Band(titles.get(s.slug, s.slug), s.slug, s.start, s.end) for s in plan.phases if s.start is not None]
+    stopped = enrollment.ended_on if enrollment.status != EnrollmentStatus.ACTIVE else None
+    bands = []
+    for s in plan.phases:
+        if s.start is None or (stopped and s.start > stopped):
+            continue
+        end = min(s.end, stopped) if (stopped and s.end) else (stopped or s.end)
+        bands.append(Band(titles.get(s.slug, s.slug), s.slug, s.start, end))
+    return bands
 
 
 def _endable(enrollment, plan, today: date) -> list[tuple[str, str]]:
@@ -94,7 +102,7 @@ def _enrollments_of(user, patient) -> list[Enrollment]:
     """The patient's enrollments, read through the patient's own index; the clinic is checked on the rows
     (filtering on it in SQL lets SQLite's planner, without statistics, walk all of the clinic's enrollments)."""
     clinic_id = clinic_id_of(user)
-    enrollments = [e for e in patient.enrollments.select_related("protocol_version__protocol")
+    enrollments = [e for e in patient.enrollments.select_related("protocol_version__protocol", "created_by", "ended_by")
                    .order_by("status", "-start_date", "-id") if e.clinic_id == clinic_id]
     for enrollment in enrollments:  # the patient and clinic already read, not read again per enrollment
         enrollment.patient, enrollment.clinic = patient, patient.clinic

@@ -15,6 +15,7 @@ from patients.services import (
     patient_create,
     patient_details_update,
 )
+from patients.services.labs import UnusualLabValue
 
 from ..access import CLINICAL, staff_required
 from ..forms import EnteredInErrorForm, LabResultForm, PatientForm, apply_errors, lab_units, local_datetime
@@ -22,7 +23,7 @@ from ..selectors.patient import patient_page
 from ..selectors.today import clinic_today
 
 
-def _render(request, pk, *, lab_form=None, status=200):
+def _render(request, pk, *, lab_form=None, status=200, unusual=None):
     today = clinic_today(request.user.clinic)
     context = patient_page(request.user, pk, today)
     now = timezone.now().astimezone(request.user.clinic.zone)
@@ -32,6 +33,7 @@ def _render(request, pk, *, lab_form=None, status=200):
                                                        "test": "hb", "unit": "g/L"}),
         "lab_units": lab_units(),
         "is_clinician": request.user.role == "clinician",
+        "unusual": unusual,
     })
     return render(request, "dashboard/patient.html", context, status=status)
 
@@ -41,24 +43,43 @@ def patient_detail(request, pk):
     return _render(request, pk)
 
 
+def _unusual_key(data) -> str:
+    """What a "yes, file it as it is" answers: the same test, value and unit (a changed value is asked again)."""
+    return f"{data['test']}|{str(data['value']).strip()}|{data['unit'].strip()}"
+
+
 @staff_required(*CLINICAL)
 @require_POST
 def lab_file(request, pk):
+    """File a result; a value that is far more likely a unit mistake is asked about ("did you mean …?") first."""
     patient = get_object_or_404(patients_for(request.user), pk=pk)
-    form = LabResultForm(request.POST)
+    post = request.POST.copy()
+    use_unit = post.get("use_unit", "")
+    if use_unit and use_unit in lab_units().get(post.get("test", ""), ()):
+        post["unit"] = use_unit  # "did you mean g/dL?" answered by choosing that unit
+    form = LabResultForm(post)
+    unusual = None
     if form.is_valid():
         data = form.cleaned_data
+        key = _unusual_key(data)
+        confirmed = post.get("confirm_unusual") == "yes" and post.get("unusual_key") == key
         try:
             result = lab_result_record(
                 actor=request.user, patient=patient, test=data["test"], value=data["value"], unit=data["unit"],
                 collected_at=local_datetime(data["collected_on"], data["collected_time"], request.user.clinic.zone),
+                confirm_unusual=confirmed,
             )
+        except UnusualLabValue as exc:
+            unusual = {"message": exc.message, "suggested_unit": exc.suggested_unit, "key": key,
+                       "value": str(data["value"]).strip(), "unit": data["unit"].strip(), "test": data["test"]}
+            form.add_error("value", "Needs confirming: far more likely a unit mistake (see the question below).")
         except InvalidInput as exc:
             apply_errors(form, exc, {"collected_at": "collected_on"})
         else:
-            messages.success(request, f"Filed {result.code} {result.value.normalize():f} {result.unit}.")
+            note = " (confirmed as entered)" if result.confirmed_unusual else ""
+            messages.success(request, f"Filed {result.code} {result.value.normalize():f} {result.unit}{note}.")
             return redirect(reverse("dashboard:patient", args=[pk]) + "#labs")
-    return _render(request, pk, lab_form=form, status=422)
+    return _render(request, pk, lab_form=form, status=422, unusual=unusual)
 
 
 def _mark_in_error(request, record, service, kwarg, anchor):

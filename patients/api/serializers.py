@@ -127,7 +127,8 @@ class EndPhaseSerializer(serializers.Serializer):
 
 
 class StopEnrollmentSerializer(serializers.Serializer):
-    date = StrictDateField()
+    date = StrictDateField(required=False, allow_null=True, default=None,
+                           help_text="the last day of the enrollment (YYYY-MM-DD); default: the patient's today")
     reason = TextField()
 
 

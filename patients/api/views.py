@@ -70,6 +70,11 @@ class EnrollmentViewSet(WritePermissionMixin, mixins.ListModelMixin, mixins.Retr
 
     @extend_schema(request=s.EnrollmentCreateSerializer, responses={201: s.EnrollmentSerializer})
     def create(self, request):
+        """Enroll a patient (clinicians). Guards, answered 400 with nothing saved unless `override_reason` is given:
+        an active enrollment of the patient already covers a treatment arm of the protocol (B12, iron, folic acid):
+        `protocol` names it and `conflicting_enrollments` lists `id`, `protocol`, `protocol_name`, `start_date`,
+        `arms`; folic acid without a B12 result in range in the 3 months before `start_date` and no active B12
+        enrollment (`folate-without-b12`)."""
         data = s.EnrollmentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         patient = scoped_or_404(selectors.patients_for(request.user), data.validated_data["patient"], "patient")
@@ -128,7 +133,8 @@ class EnrollmentViewSet(WritePermissionMixin, mixins.ListModelMixin, mixins.Retr
     @extend_schema(request=s.StopEnrollmentSerializer, responses={200: s.EnrollmentSerializer})
     @action(detail=True, methods=["post"])
     def stop(self, request, pk=None):
-        """End the whole enrollment on a date, with a reason; planned events are cancelled."""
+        """A clinician ends the whole enrollment with a reason, on `date` (default the patient's today): its planned
+        events and pending reminders are cancelled."""
         enrollment = self.get_object()
         data = s.StopEnrollmentSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -1,4 +1,4 @@
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,8 +14,12 @@ from ..models import Enrollment, EnrollmentStatus, LabResult, Patient
 from .bounds import check_enrollment_start, check_text
 from .schedule import enrollment_plan, enrollment_replan, plan_input
 
-#: A B12 result counts for the folate guard if collected within this many days.
+#: A B12 result counts for the folate guard if collected within this many days before the start date.
 B12_RESULT_VALID_DAYS = 92
+#: The treatment arms a patient is not enrolled in twice at once without a clinician's reason (PROTOCOLS.md
+#: "2–3 clarified"); a protocol's arms come from its phases.
+GUARDED_ARMS = ("b12", "iron", "folate")
+ARM_WORDS = {"b12": "B12", "iron": "iron", "folate": "folic acid"}
 OPTION_KEYS = {"maintenance_interval_months", "dose_time", "iron_product", "iron_salt", "override_reason"}
 
 
@@ -70,23 +74,65 @@ def clean_options(definition, options) -> dict:
     return cleaned
 
 
-def folate_guard(*, patient: Patient, override_reason: str) -> dict | None:
+def folate_guard(*, patient: Patient, override_reason: str, start_date: date | None = None) -> dict | None:
     """PROTOCOLS.md section 4 `folate-without-b12`: folic acid alone can mask B12 deficiency.
 
+    Judged as of the start date ("2–3 clarified"): a B12 result in range collected in the 3 months
+    before the folic-acid start date (up to the end of that day), or an active B12 enrollment.
     Returns the facts when the guard fires, None when it is satisfied.
     """
-    since = timezone.now() - timedelta(days=B12_RESULT_VALID_DAYS)
+    start_date = start_date or patient.local_today()
+    zone = patient.zone
+    since = datetime.combine(start_date - timedelta(days=B12_RESULT_VALID_DAYS), time.min, tzinfo=zone)
+    until = datetime.combine(start_date + timedelta(days=1), time.min, tzinfo=zone)
     threshold = patient.clinic.threshold("b12_deficient_ng_l")
     b12_ok = LabResult.objects.filter(
-        patient=patient, code="b12", entered_in_error=False, collected_at__gte=since, normalized_value__gte=threshold
+        patient=patient, code="b12", entered_in_error=False, collected_at__gte=since, collected_at__lt=until,
+        normalized_value__gte=threshold,
     ).exists()
     on_b12 = any(
         "b12" in e.definition.arms for e in patient.enrollments.filter(status=EnrollmentStatus.ACTIVE).select_related("protocol_version")
     )
     if b12_ok or on_b12:
         return None
-    return {"b12_result_in_range_within_days": B12_RESULT_VALID_DAYS, "active_b12_treatment": False,
-            "override_reason": override_reason}
+    return {"b12_result_in_range_within_days": B12_RESULT_VALID_DAYS, "judged_on": start_date.isoformat(),
+            "active_b12_treatment": False, "override_reason": override_reason}
+
+
+def overlapping_enrollments(*, patient: Patient, definition) -> list[tuple[Enrollment, list[str]]]:
+    """The patient's active enrollments covering a treatment arm of `definition`, with the arms they share."""
+    arms = [arm for arm in definition.arms if arm in GUARDED_ARMS]
+    if not arms:
+        return []
+    found = []
+    active = (patient.enrollments.filter(status=EnrollmentStatus.ACTIVE)
+              .select_related("protocol_version__protocol").order_by("start_date", "id"))
+    for enrollment in active:
+        shared = [arm for arm in arms if arm in enrollment.definition.arms]
+        if shared:
+            found.append((enrollment, shared))
+    return found
+
+
+def overlap_message(found: list[tuple[Enrollment, list[str]]]) -> str:
+    parts = [
+        f"enrollment {e.pk} ({e.protocol_version.protocol.name}, {e.protocol_slug}, from {e.start_date.isoformat()}) "
+        f"already covers {' and '.join(ARM_WORDS.get(a, a) for a in shared)}"
+        for e, shared in found
+    ]
+    return ("the patient is already on this treatment: " + "; ".join(parts)
+            + ". Stop that enrollment first, or give override_reason (clinicians only).")
+
+
+def overlap_error(found) -> InvalidInput:
+    return InvalidInput({
+        "protocol": overlap_message(found),
+        "conflicting_enrollments": [
+            {"id": e.pk, "protocol": e.protocol_slug, "protocol_name": e.protocol_version.protocol.name,
+             "start_date": e.start_date.isoformat(), "arms": shared}
+            for e, shared in found
+        ],
+    })
 
 
 def _check_start_date(patient: Patient, start_date) -> None:
@@ -113,6 +159,8 @@ def enrollment_preview(*, patient: Patient, protocol: str, start_date: date, opt
 @transaction.atomic
 def enrollment_create(*, actor, patient: Patient, protocol: str, start_date: date, options: dict | None = None,
                       override_reason: str = "") -> Enrollment:
+    """Enroll a patient, applying the guards of PROTOCOLS.md: `folate-without-b12` (judged as of the start date)
+    and no second active enrollment on the same treatment arm. Either is passed only by a clinician's reason."""
     _check_start_date(patient, start_date)
     version = resolve_protocol(patient.clinic, protocol)
     cleaned = clean_options(version.parsed, options)
@@ -122,19 +170,29 @@ def enrollment_create(*, actor, patient: Patient, protocol: str, start_date: dat
     override_reason = override_reason.strip()
     check_text(Enrollment, override_reason=override_reason)
     cleaned.pop("override_reason", None)
+    is_clinician = getattr(actor, "role", None) == "clinician"
+    # Lock the patient's active enrollments so that two enrollments posted at once see each other.
+    list(patient.enrollments.select_for_update().filter(status=EnrollmentStatus.ACTIVE).values_list("pk", flat=True))
+    overlaps = overlapping_enrollments(patient=patient, definition=version.parsed)
+    if overlaps and not override_reason:
+        raise overlap_error(overlaps)
+    if overlaps and not is_clinician:
+        raise InvalidInput({"override_reason": "only a clinician can enroll a patient twice on the same treatment"})
     guard_facts = None
     if "folate-without-b12" in version.parsed.requires:
-        guard_facts = folate_guard(patient=patient, override_reason=override_reason)
+        guard_facts = folate_guard(patient=patient, override_reason=override_reason, start_date=start_date)
         if guard_facts and not override_reason:
             raise InvalidInput({"protocol": (
-                "folate-without-b12: no B12 result in range and no active B12 treatment; folic acid alone can "
-                "mask B12 deficiency. Check B12 first, or give override_reason (clinicians only)."
+                f"folate-without-b12: no B12 result in range in the 3 months before {start_date.isoformat()} and no "
+                "active B12 treatment; folic acid alone can mask B12 deficiency. Check B12 first, or give "
+                "override_reason (clinicians only)."
             )})
-        if guard_facts and getattr(actor, "role", None) != "clinician":
+        if guard_facts and not is_clinician:
             raise InvalidInput({"override_reason": "only a clinician can override folate-without-b12"})
+    overridden = bool(guard_facts or overlaps)
     enrollment = Enrollment(
         clinic=patient.clinic, patient=patient, protocol_version=version, start_date=start_date,
-        options=cleaned, created_by=actor, override_reason=override_reason if guard_facts else "",
+        options=cleaned, created_by=actor, override_reason=override_reason if overridden else "",
     )
     enrollment._history_user = actor
     enrollment.save()
@@ -189,8 +247,11 @@ def enrollment_end_phase(*, actor, enrollment: Enrollment, phase: str, on: date,
 
 
 @transaction.atomic
-def enrollment_stop(*, actor, enrollment: Enrollment, on: date, reason: str) -> Enrollment:
-    """End a whole enrollment: everything still planned is cancelled (reminders with it)."""
+def enrollment_stop(*, actor, enrollment: Enrollment, on: date | None, reason: str) -> Enrollment:
+    """A clinician ends a whole enrollment: everything still planned is cancelled (reminders with it)."""
+    if getattr(actor, "role", None) != "clinician":
+        raise InvalidInput({"enrollment": "only a clinician can stop an enrollment"})
+    on = on or enrollment.patient.local_today()
     if not (reason or "").strip():
         raise InvalidInput({"reason": "a reason is required"})
     _check_reason(reason)

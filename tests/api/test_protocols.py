@@ -7,6 +7,7 @@ from protocols.builtin import builtin_definition
 from protocols.engine import DefinitionError
 from protocols.models import Protocol
 from protocols.services import builtin_protocols_load, protocol_save
+from tests.factories import PatientFactory
 from tests.helpers import enroll
 
 BUILTIN = {"b12-im-standard", "b12-im-neuro", "iron-oral-daily", "iron-oral-alternate-day", "b12-then-iron",
@@ -33,7 +34,8 @@ def test_a_changed_protocol_is_a_new_version_and_enrollments_keep_theirs(as_cara
     definition["phases"][1]["dose"]["timing"]["every"]["value"] = 2
     version, created = protocol_save(definition=definition)
     assert created and version.version == 2
-    second = enroll(as_cara, patient, "b12-im-standard", "2026-01-05")
+    other = PatientFactory(clinic=patient.clinic, mrn="R0002")  # one patient is not on two B12 plans at once
+    second = enroll(as_cara, other, "b12-im-standard", "2026-01-05")
     assert (first["protocol_version"], second["protocol_version"]) == (1, 2)
     assert as_cara.get(f"/api/v1/enrollments/{first['id']}/").json()["protocol_version"] == 1
 

@@ -16,7 +16,7 @@ TODAY = date(2026, 1, 12)
 PROTOCOLS = ("b12-and-iron-concurrent", "iron-oral-daily", "b12-im-standard")  # the first has both arms
 #: Including the session, the user, the clinic and the menu's alert count.
 MAX_QUERIES = {"/": 12, "/patients/?per_page=50": 11, "/patients/?show=active&per_page=50": 11, "/alerts/": 6,
-               "/overview/": 13}
+               "/alerts/?status=open&severity=warning": 6, "/overview/": 13}
 PAGES = list(MAX_QUERIES)
 
 
@@ -94,3 +94,10 @@ def test_the_clinic_settings_page_costs_the_same_with_more_patients(clinic, cara
     add_patients(clinic, cara, 49, first=1)
     fifty = count(adam_web, "/clinic/")
     assert fifty == one <= 8, f"/clinic/: {one} queries with 1 patient, {fifty} with 50"
+
+
+def test_the_stop_page_costs_the_same_for_a_short_and_a_long_plan(clinic, cara, cara_web):
+    short = enroll(cara, PatientFactory(clinic=clinic, mrn="S0001"), "b12-im-standard", START)
+    long = enroll(cara, PatientFactory(clinic=clinic, mrn="S0002"), "iron-oral-daily", START)
+    counts = [count(cara_web, f"/enrollments/{e.pk}/stop/") for e in (short, long)]
+    assert counts[0] == counts[1] and counts[1] <= 10, counts
