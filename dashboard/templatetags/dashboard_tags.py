@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 from django import template
@@ -148,3 +148,33 @@ def local(value, zone):
         return timezone.localtime(value, zone)
     except OverflowError:
         return value.replace(tzinfo=None)
+
+
+@lru_cache(maxsize=4096)
+def _staff_date(value: date, this_year: int, language: str | None) -> str:
+    text = date_format(value, "D j M")
+    return text if value.year == this_year else f"{text} {value.year}"
+
+
+@register.filter(expects_localtime=True)
+def staff_date(value, today: date | None = None) -> str:
+    """The one way the staff pages write a day: "Mon 5 Jan", with the year ("Mon 5 Jan 2026") when it is
+    not this year. Takes a date or an (aware) datetime; `today` (optional) is the clinic's day."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    elif type(value) is not date:
+        return str(value)
+    this_year = (today or timezone.localdate()).year
+    return _staff_date(value, this_year, get_language())
+
+
+@register.simple_tag
+def day_window(start: date, end: date, today: date | None = None) -> str:
+    """A dose's window: "on Mon 23 Nov" for a single day, "between Mon 23 Nov and Tue 1 Dec" otherwise."""
+    if not start and not end:
+        return ""
+    if not end or not start or start == end:
+        return f"on {staff_date(start or end, today)}"
+    return f"between {staff_date(start, today)} and {staff_date(end, today)}"
