@@ -251,6 +251,7 @@ class InjectionSite(models.TextChoices):
 class Source(models.TextChoices):
     STAFF = "staff", "Recorded by staff"
     PATIENT = "patient", "Reported by the patient"
+    PHONE = "phone", "Reported by phone, recorded by staff"
 
 
 class Administration(ClinicalRecord):

@@ -57,6 +57,26 @@ class Worklist:
     overdue: Section
     tests_due: Section
     new_alerts: Section
+    done_today: Section | None = None
+
+
+#: Rows of "Done today" shown (newest first); the rest are counted.
+DONE_LIMIT = 30
+DONE_FIELDS = ("id", "outcome", "occurred_at", "dose_mg", "route", "site", "lot_number", "source", "note",
+               "event__id", "event__code", "event__phase", "event__sequence", "event__setting",
+               "patient__id", "patient__given_name", "patient__family_name", "patient__mrn",
+               "recorded_by__id", "recorded_by__username", "recorded_by__first_name", "recorded_by__last_name")
+
+
+def done_today(user, today: date, limit: int | None = DONE_LIMIT) -> Section:
+    """Outcomes staff recorded for doses on the clinic's today (given, declined, missed; phoned-in home doses),
+    newest first: what the worklist no longer shows, so that a reload does not lose them."""
+    records = (
+        Administration.objects.filter(clinic_id=user.clinic_id, occurred_on=today, entered_in_error=False)
+        .exclude(source="patient")
+        .select_related("event", "patient", "recorded_by").only(*DONE_FIELDS).order_by("-occurred_at", "-id")
+    )
+    return _section(records, limit)
 
 
 def _injection_sections(user, today: date, limit: int | None) -> tuple[Section, Section]:
@@ -87,7 +107,7 @@ def _injection_sections(user, today: date, limit: int | None) -> tuple[Section, 
             section(firsts.filter(due_date__lt=today), totals["overdue"]))
 
 
-def worklist_for(user, today: date | None = None, limit: int | None = SECTION_LIMIT) -> Worklist:
+def worklist_for(user, today: date | None = None, limit: int | None = SECTION_LIMIT, done: bool = True) -> Worklist:
     today = today or clinic_today(user.clinic)
     tests = (
         _open_events(user).filter(kind__in=(EventKind.LAB, EventKind.REVIEW), window_start__lte=today, provisional=False)
@@ -103,7 +123,8 @@ def worklist_for(user, today: date | None = None, limit: int | None = SECTION_LI
         due_today=due_today,
         overdue=overdue,
         tests_due=_section(tests, limit),
-        new_alerts=_section(alerts, NEW_ALERTS_LIMIT),
+        new_alerts=_section(alerts, NEW_ALERTS_LIMIT if limit != 0 else 0),
+        done_today=done_today(user, today, DONE_LIMIT if limit != 0 else 0) if done else None,
     )
 
 
