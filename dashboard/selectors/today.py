@@ -157,7 +157,7 @@ def given_defaults(user, event: ScheduledEvent) -> dict:
         "dose_mg": event.dose_mg.normalize() if event.dose_mg is not None else None,
         "site": OTHER_SIDE.get(last_site, InjectionSite.DELTOID_LEFT),
         "lot_number": lot,
-        "given_at": timezone.now().astimezone(user.clinic.zone).time().replace(second=0, microsecond=0),
+        "given_at": timezone.now().astimezone(user.clinic.zone).replace(second=0, microsecond=0, tzinfo=None),
     }
 
 

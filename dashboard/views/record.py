@@ -52,9 +52,9 @@ def _recorded(request, event, record):
 
 
 def _input_bounds(request, event) -> dict:
-    """The datetime-local input's bounds: from the dose's window opening to now (the service decides)."""
-    now = timezone.now().astimezone(request.user.clinic.zone)
-    return {"min": f"{event.window_start:%Y-%m-%d}T00:00", "max": f"{now:%Y-%m-%dT%H:%M}"}
+    """The datetime-local input's lower bound: the day the dose's window opens. (Not in the future is left to
+    the service: a maximum fixed when the form was opened would be stale minutes later.)"""
+    return {"min": f"{event.window_start:%Y-%m-%d}T00:00"}
 
 
 def _focus_first_error(form, fallback: str | None = None):
