@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from alerts.models import Alert
 from alerts.services import alert_raise
@@ -45,6 +46,7 @@ def first_dose(enrollment, key="loading#1") -> ScheduledEvent:
 def open_today(page, live_server, who="nina"):
     sign_in(page, live_server, who)
     page.get_by_role("heading", name=re.compile("^Today")).wait_for()
+    page.wait_for_load_state("load")  # htmx is loaded (deferred)
 
 
 def test_a_form_error_on_today_stays_in_its_row_and_the_correction_records(page, live_server, day, nina):
@@ -75,9 +77,8 @@ def test_a_form_error_on_today_stays_in_its_row_and_the_correction_records(page,
 
     # The next row's first action has the focus; the counts were read again.
     zoe_given = page.get_by_role("link", name="Given… record loading dose 1 for Zoe Young")
-    page.wait_for_function("document.activeElement && document.activeElement.textContent.trim() === 'Given…'")
-    assert zoe_given.evaluate("el => el === document.activeElement")
-    page.wait_for_function("document.querySelector('#today-summary').textContent.includes('2 injections due today')")
+    expect(zoe_given).to_be_focused()
+    expect(summary).to_contain_text("2 injections due today")
     shot(page, "nurse-day-02-today-recorded")
 
     page.reload()
@@ -169,12 +170,14 @@ def test_the_alerts_badge_follows_an_acknowledgement(page, live_server, day, car
         alert_raise(patient=pat, code="dose-missed", message=f"Missed {n}", facts={"n": n}, fingerprint=f"nd{n}")
     open_today(page, live_server, "cara")
     page.get_by_role("link", name=re.compile("^Alerts")).click()
+    page.get_by_role("heading", name="Alerts").wait_for()
+    page.wait_for_load_state("load")  # htmx is loaded (deferred)
     badge = page.locator("#nav-alert-count")
     assert badge.inner_text().strip() == "2"
     alert = Alert.objects.filter(patient=pat).order_by("id").first()
     page.locator(f"#alert-{alert.pk}").get_by_role("button", name=re.compile("^Acknowledge")).click()
     page.locator(f"#alert-{alert.pk}").get_by_text("Acknowledged by").wait_for()
-    page.wait_for_function("document.querySelector('#nav-alert-count').textContent.trim() === '1'")
+    expect(badge).to_have_text(re.compile(r"^\s*1\s*$"))
     shot(page, "nurse-day-09-alerts-badge")
 
 
