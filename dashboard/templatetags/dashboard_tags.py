@@ -1,5 +1,6 @@
 from datetime import date, datetime
 from functools import lru_cache
+from urllib.parse import quote
 
 from django import template
 from django.template.defaultfilters import date as date_filter
@@ -9,6 +10,7 @@ from django.utils import timezone
 from django.utils.encoding import escape_uri_path
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import get_language
 
@@ -178,3 +180,63 @@ def day_window(start: date, end: date, today: date | None = None) -> str:
     if not end or not start or start == end:
         return f"on {staff_date(start or end, today)}"
     return f"between {staff_date(start, today)} and {staff_date(end, today)}"
+
+
+DOSE_ROW = """<li class="work-item" id="event-{pk}">
+  <div class="who-what">
+    <a class="patient-name" href="{patient_url}">{family}, {given}</a>
+    <span class="muted">{mrn}</span>
+    <div class="dose-line">{code} {mg} {route} · {phase} dose {sequence}{due}{backlog}</div>
+  </div>
+  <div class="actions">
+    <a class="button primary" href="{given_url}?next={here_q}"
+       hx-get="{given_url}" hx-target="#form-{pk}" hx-swap="innerHTML"
+       aria-label="Given… record {what}">Given…</a>
+    <details class="declined-form">
+      <summary class="button secondary" aria-label="Declined… record {what} as declined">Declined…</summary>
+      <form method="post" action="{declined_url}" hx-post="{declined_url}" hx-target="#event-{pk}" hx-swap="outerHTML">
+        {csrf}<input type="hidden" name="next" value="{here}">
+        <input type="hidden" name="idempotency_key" value="{declined_key}">
+        <label for="declined-{pk}">Why did {given} decline?</label>
+        <input type="text" id="declined-{pk}" name="reason" required maxlength="500">
+        <button type="submit" class="secondary" aria-label="Record {what} as declined">Record declined</button>
+      </form>
+    </details>
+    <form method="post" action="{missed_url}" hx-post="{missed_url}" hx-target="#event-{pk}" hx-swap="outerHTML"
+          hx-confirm="Record {what} as missed? The dose will be planned again.">
+      {csrf}<input type="hidden" name="next" value="{here}">
+      <input type="hidden" name="idempotency_key" value="{missed_key}">
+      <button type="submit" class="secondary" aria-label="Missed: record {what} as missed">Missed</button>
+    </form>
+  </div>
+  <div class="inline-form" id="form-{pk}"></div>{error}
+</li>"""
+
+
+@register.simple_tag(takes_context=True)
+def dose_row(context, event, today: date, error: str = ""):
+    """One injection of the worklist (Today, a patient's page) with its Given…, Declined… and Missed actions.
+    Built here rather than by an {% include %} per row: a Monday's worklist has dozens of them."""
+    cache = context.render_context.setdefault("dose_row", {})
+    if "csrf" not in cache:
+        here = context["request"].get_full_path()
+        cache.update(csrf=CsrfTokenNode().render(context), here=here, here_q=mark_safe(quote(here, safe="/")))
+    pk, patient = event.pk, event.patient
+    due = ""
+    if event.due_date < today:
+        badge = (status_badge("overdue") if event.window_end < today else
+                 format_html('<span class="badge badge-late">late · window to {}</span>', staff_date(event.window_end, today)))
+        due = format_html(" · due {} {}", staff_date(event.due_date, today), badge)
+    backlog = getattr(event, "backlog", None) or 0
+    backlog_html = format_html(' <span class="backlog">{} doses behind: record this one first, the rest are re-planned</span>',
+                               backlog) if backlog > 1 else ""
+    error_html = format_html('\n  <div class="form-errors" role="alert"><p>Not recorded: {}</p></div>', error) if error else ""
+    return format_html(
+        DOSE_ROW, pk=pk, patient_url=fast_url("dashboard:patient", event.patient_id),
+        family=patient.family_name.upper(), given=patient.given_name, mrn=patient.mrn, code=event.code,
+        mg=mg(event.dose_mg), route=event.route, phase=phase_word(event.phase), sequence=event.sequence, due=due,
+        backlog=backlog_html, given_url=fast_url("dashboard:record-given", pk), here_q=cache["here_q"],
+        here=cache["here"], what=dose_for(event), declined_url=fast_url("dashboard:record-outcome", pk, "declined"),
+        missed_url=fast_url("dashboard:record-outcome", pk, "missed"), csrf=cache["csrf"],
+        declined_key=idem_key(event, "declined"), missed_key=idem_key(event, "missed"), error=error_html,
+    )
