@@ -43,6 +43,12 @@ def first_dose(enrollment, key="loading#1") -> ScheduledEvent:
     return ScheduledEvent.objects.get(enrollment=enrollment, key=key)
 
 
+def minutes_ago(clinic, minutes):
+    """A few minutes ago, but today (the dose's window opens today)."""
+    now = now_local(clinic)
+    return max(now - timedelta(minutes=minutes), now.replace(hour=0, minute=0, second=0, microsecond=0))
+
+
 def open_today(page, live_server, who="nina"):
     sign_in(page, live_server, who)
     page.get_by_role("heading", name=re.compile("^Today")).wait_for()
@@ -107,7 +113,7 @@ def test_a_form_error_on_the_patient_page_stays_in_its_row_and_the_correction_re
     assert_accessible(page, name="patient page with a form error")
     assert not Administration.objects.exists()
 
-    earlier = now_local(pat.clinic) - timedelta(minutes=5)
+    earlier = minutes_ago(pat.clinic, 5)
     form.get_by_label("Given at").fill(f"{earlier:%Y-%m-%dT%H:%M}")
     form.get_by_role("button", name="Record given").click()
     row.get_by_text("Plan re-computed").wait_for()
@@ -151,9 +157,17 @@ def test_a_home_dose_taken_is_recorded_on_the_patients_behalf(page, live_server,
     taken = page.get_by_role("link", name=re.compile(r"^Taken… record .* as taken, reported by phone")).first
     taken.click()
     form = page.get_by_role("form", name=re.compile("^Record .* taken by Ida Ferris"))
+    tomorrow = now_local(ida.clinic) + timedelta(days=1)
+    form.get_by_label("Taken at").fill(f"{tomorrow:%Y-%m-%d}T08:00")
+    form.get_by_role("button", name="Record taken").click()
+    page.locator(f"#plan-event-{event.pk}").get_by_text("is in the future").wait_for()
+    assert not Administration.objects.exists()
+    earlier = minutes_ago(ida.clinic, 10)
+    form.get_by_label("Taken at").fill(f"{earlier:%Y-%m-%dT%H:%M}")
     form.get_by_label("Note (optional)").fill("Phoned: took it with breakfast")
     form.get_by_role("button", name="Record taken").click()
-    page.get_by_text("reported by phone, recorded by Nina").wait_for()
+    page.locator(f"#plan-event-{event.pk}").get_by_text("reported by phone, recorded by Nina").wait_for()
+    assert page.locator(f"#plan-event-{event.pk}").get_by_role("link", name=re.compile("^Taken…")).count() == 0
     record = Administration.objects.get(event=event)
     assert (record.outcome, record.source, record.recorded_by, record.note) == (
         "given", "phone", nina, "Phoned: took it with breakfast")
