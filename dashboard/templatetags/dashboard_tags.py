@@ -152,24 +152,33 @@ def local(value, zone):
         return value.replace(tzinfo=None)
 
 
+#: A day further than this from today is written with its year even in the same year ("Mon 5 Jan 2026" in
+#: December reads as a past day, not the coming January).
+YEAR_AFTER_DAYS = 183
+
+
 @lru_cache(maxsize=4096)
-def _staff_date(value: date, this_year: int, language: str | None) -> str:
+def _staff_date(value: date, today: date, language: str | None) -> str:
     text = date_format(value, "D j M")
-    return text if value.year == this_year else f"{text} {value.year}"
+    if value.year == today.year and abs((value - today).days) <= YEAR_AFTER_DAYS:
+        return text
+    return f"{text} {value.year}"
 
 
 @register.filter(expects_localtime=True)
 def staff_date(value, today: date | None = None) -> str:
-    """The one way the staff pages write a day: "Mon 5 Jan", with the year ("Mon 5 Jan 2026") when it is
-    not this year. Takes a date or an (aware) datetime; `today` (optional) is the clinic's day."""
+    """The one way the staff pages write a day: "Mon 5 Jan", with the year ("Mon 5 Jan 2026") when it is not
+    this year or is more than six months away. Takes a date or an (aware) datetime; `today` (optional) is the
+    clinic's day (default: the server's local date)."""
     if value in (None, ""):
         return ""
     if isinstance(value, datetime):
         value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     elif type(value) is not date:
         return str(value)
-    this_year = (today or timezone.localdate()).year
-    return _staff_date(value, this_year, get_language())
+    if type(today) is not date:
+        today = timezone.localdate()
+    return _staff_date(value, today, get_language())
 
 
 @register.simple_tag
