@@ -60,8 +60,8 @@ class Worklist:
     done_today: Section | None = None
 
 
-#: Rows of "Done today" shown (newest first); the rest are counted.
-DONE_LIMIT = 30
+#: Rows of "Done today" shown (newest first); the rest are counted, all of them one click away (?all=1).
+DONE_LIMIT = 10
 DONE_FIELDS = ("id", "outcome", "occurred_at", "dose_mg", "route", "site", "lot_number", "source", "note",
                "event__id", "event__code", "event__phase", "event__sequence", "event__setting",
                "patient__id", "patient__given_name", "patient__family_name", "patient__mrn",
@@ -96,15 +96,18 @@ def _injection_sections(user, today: date, limit: int | None) -> tuple[Section, 
                                  | Q(due_date=OuterRef("due_date"), id__lt=OuterRef("id")))
     backlog = same_course.filter(due_date__lte=today).order_by().values("enrollment_id").annotate(n=Count("id"))
     firsts = (
-        injections_due(user).filter(~Exists(earlier)).annotate(backlog=Subquery(backlog.values("n")))
+        injections_due(user).filter(~Exists(earlier))
         .order_by("due_date", "patient__family_name", "patient__given_name", "id")
     )
 
     def section(rows, total: int) -> Section:
         return Section(list(rows[:limit]) if total else [], total)
 
+    # A course's first open injection due today has nothing open before it: no backlog to count (on a
+    # Monday of loading courses that is hundreds of candidate rows spared a subquery each).
     return (section(firsts.filter(due_date=today), totals["courses"] - totals["overdue"]),
-            section(firsts.filter(due_date__lt=today), totals["overdue"]))
+            section(firsts.filter(due_date__lt=today).annotate(backlog=Subquery(backlog.values("n"))),
+                    totals["overdue"]))
 
 
 def worklist_for(user, today: date | None = None, limit: int | None = SECTION_LIMIT, done: bool = True) -> Worklist:
@@ -124,7 +127,7 @@ def worklist_for(user, today: date | None = None, limit: int | None = SECTION_LI
         overdue=overdue,
         tests_due=_section(tests, limit),
         new_alerts=_section(alerts, NEW_ALERTS_LIMIT if limit != 0 else 0),
-        done_today=done_today(user, today, DONE_LIMIT if limit != 0 else 0) if done else None,
+        done_today=done_today(user, today, DONE_LIMIT if limit else limit) if done else None,
     )
 
 
