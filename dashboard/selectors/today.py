@@ -103,9 +103,22 @@ def _injection_sections(user, today: date, limit: int | None) -> tuple[Section, 
     def section(rows, total: int) -> Section:
         return Section(list(rows[:limit]) if total else [], total)
 
-    # A course's first open injection due today has nothing open before it: no backlog to count (on a
-    # Monday of loading courses that is hundreds of candidate rows spared a subquery each).
-    return (section(firsts.filter(due_date=today), totals["courses"] - totals["overdue"]),
+    # Due today: a course's first open injection is one whose course has nothing open from an earlier day
+    # (those courses are in the overdue section), so one set of courses, read once from the open-events
+    # index, replaces a subquery per candidate (on a Monday of loading courses, hundreds of them), and
+    # there is no backlog to count. Two open injections of one course on the same day: the first only.
+    behind = injections_due(user).filter(due_date__lt=today).order_by().values("enrollment_id")
+    due_today = (
+        injections_due(user).filter(due_date=today).exclude(enrollment_id__in=behind)
+        .order_by("patient__family_name", "patient__given_name", "id")
+    )
+    due_total = totals["courses"] - totals["overdue"]
+    rows, seen = [], set()
+    for event in (due_today if limit is None else due_today[:limit + 5]) if due_total and limit != 0 else ():
+        if event.enrollment_id not in seen:
+            seen.add(event.enrollment_id)
+            rows.append(event)
+    return (Section(rows[:limit] if limit is not None else rows, due_total),
             section(firsts.filter(due_date__lt=today).annotate(backlog=Subquery(backlog.values("n"))),
                     totals["overdue"]))
 

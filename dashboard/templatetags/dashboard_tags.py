@@ -1,5 +1,6 @@
 from datetime import date, datetime
 from functools import lru_cache
+from html import escape as html_escape
 from urllib.parse import quote
 
 from django import template
@@ -225,27 +226,34 @@ DOSE_ROW = """<li class="work-item" id="event-{pk}">
 @register.simple_tag(takes_context=True)
 def dose_row(context, event, today: date, error: str = ""):
     """One injection of the worklist (Today, a patient's page) with its Given…, Declined… and Missed actions.
-    Built here rather than by an {% include %} per row: a Monday's worklist has dozens of them."""
+    Built here rather than by an {% include %} per row: a Monday's worklist has dozens of them. Every value
+    is escaped (html.escape) before it is put in the row."""
     cache = context.render_context.setdefault("dose_row", {})
     if "csrf" not in cache:
         here = context["request"].get_full_path()
-        cache.update(csrf=CsrfTokenNode().render(context), here=here, here_q=mark_safe(quote(here, safe="/")))
+        cache.update(csrf=CsrfTokenNode().render(context), here=_esc(here), here_q=_esc(quote(here, safe="/")))
     pk, patient = event.pk, event.patient
     due = ""
     if event.due_date < today:
-        badge = (status_badge("overdue") if event.window_end < today else
-                 format_html('<span class="badge badge-late">late · window to {}</span>', staff_date(event.window_end, today)))
-        due = format_html(" · due {} {}", staff_date(event.due_date, today), badge)
+        badge = (str(status_badge("overdue")) if event.window_end < today else
+                 f'<span class="badge badge-late">late · window to {_esc(staff_date(event.window_end, today))}</span>')
+        due = f" · due {_esc(staff_date(event.due_date, today))} {badge}"
     backlog = getattr(event, "backlog", None) or 0
-    backlog_html = format_html(' <span class="backlog">{} doses behind: record this one first, the rest are re-planned</span>',
-                               backlog) if backlog > 1 else ""
-    error_html = format_html('\n  <div class="form-errors" role="alert"><p>Not recorded: {}</p></div>', error) if error else ""
-    return format_html(
-        DOSE_ROW, pk=pk, patient_url=fast_url("dashboard:patient", event.patient_id),
-        family=patient.family_name.upper(), given=patient.given_name, mrn=patient.mrn, code=event.code,
-        mg=mg(event.dose_mg), route=event.route, phase=phase_word(event.phase), sequence=event.sequence, due=due,
-        backlog=backlog_html, given_url=fast_url("dashboard:record-given", pk), here_q=cache["here_q"],
-        here=cache["here"], what=dose_for(event), declined_url=fast_url("dashboard:record-outcome", pk, "declined"),
-        missed_url=fast_url("dashboard:record-outcome", pk, "missed"), csrf=cache["csrf"],
-        declined_key=idem_key(event, "declined"), missed_key=idem_key(event, "missed"), error=error_html,
-    )
+    backlog_html = (f' <span class="backlog">{int(backlog)} doses behind: record this one first, the rest are '
+                    f're-planned</span>') if backlog > 1 else ""
+    error_html = (f'\n  <div class="form-errors" role="alert"><p>Not recorded: {_esc(error)}</p></div>'
+                  if error else "")
+    return mark_safe(DOSE_ROW.format(
+        pk=int(pk), patient_url=_esc(fast_url("dashboard:patient", event.patient_id)),
+        family=_esc(patient.family_name.upper()), given=_esc(patient.given_name), mrn=_esc(patient.mrn),
+        code=_esc(event.code), mg=_esc(mg(event.dose_mg)), route=_esc(event.route), phase=_esc(phase_word(event.phase)),
+        sequence=int(event.sequence), due=due, backlog=backlog_html,
+        given_url=_esc(fast_url("dashboard:record-given", pk)), here_q=cache["here_q"], here=cache["here"],
+        what=_esc(dose_for(event)), declined_url=_esc(fast_url("dashboard:record-outcome", pk, "declined")),
+        missed_url=_esc(fast_url("dashboard:record-outcome", pk, "missed")), csrf=cache["csrf"],
+        declined_key=_esc(idem_key(event, "declined")), missed_key=_esc(idem_key(event, "missed")), error=error_html,
+    ))
+
+
+def _esc(value) -> str:
+    return html_escape(str(value), quote=True)
