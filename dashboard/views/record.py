@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from patients.errors import InvalidInput
-from patients.models import EventKind, EventStatus, Outcome, Source
+from patients.models import EventKind, Outcome, Source
 from patients.selectors import events_for
 from patients.services import administration_record
 
@@ -57,8 +57,12 @@ def _input_bounds(request, event) -> dict:
     return {"min": f"{event.window_start:%Y-%m-%d}T00:00"}
 
 
-def _focus_first_error(form, fallback: str | None = None):
-    names = [name for name in form.fields if name in form.errors] or ([fallback] if fallback else [])
+def _focus_first_error(form):
+    """The first field in error takes the focus; each one in error says so to assistive technology."""
+    names = [name for name in form.fields if name in form.errors]
+    for name in names:
+        attrs = form.fields[name].widget.attrs
+        attrs.update({"aria-invalid": "true", "aria-describedby": f"{attrs.get('id', name)}-error"})
     if names:
         form.fields[names[0]].widget.attrs["autofocus"] = True
 
@@ -138,7 +142,7 @@ def record_taken(request, pk):
 
 def _not_recorded(request, event, message):
     if is_htmx(request):
-        template = "dose_error" if event.setting == "clinic" and event.status == EventStatus.PLANNED else "dose_message"
+        template = "dose_error" if event.setting == "clinic" else "dose_message"
         return render(request, f"dashboard/partials/{template}.html",
                       {"event": event, "message": message, "today": clinic_today(request.user.clinic)}, status=422)
     messages.error(request, f"Not recorded: {message}")
