@@ -24,11 +24,34 @@ def local_datetime(day, at, zone) -> datetime:
     return datetime.combine(day, at).replace(tzinfo=zone)
 
 
+class DayTimeField(forms.DateTimeField):
+    """A date and time ("2026-12-01T14:30", the browser's datetime-local) or, as older forms sent, a time
+    alone ("14:30": today). Cleans to a naive datetime, or a time for the view to put on the clinic's today."""
+
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+        super().__init__(**kwargs)
+        self.error_messages["invalid"] = "Enter a date and time, e.g. 2026-01-05 14:30."
+
+    def to_python(self, value):
+        if isinstance(value, str) and len(value.strip()) <= 5 and ":" in value:
+            try:
+                return datetime.strptime(value.strip(), "%H:%M").time()
+            except ValueError:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if isinstance(value, str) and len(value) > 40:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        value = super().to_python(value)
+        return value.replace(tzinfo=None) if value is not None else None
+
+
 class GivenForm(forms.Form):
     site = forms.ChoiceField(label="Injection site", choices=InjectionSite.choices)
     lot_number = forms.CharField(label="Lot number", max_length=64)
     dose_mg = forms.DecimalField(label="Dose (mg)", min_value=0.001, max_digits=9, decimal_places=3)
-    given_at = forms.TimeField(label="Given at", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    given_at = DayTimeField(label="Given at")
 
     def __init__(self, *args, prefix_id: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,9 +61,22 @@ class GivenForm(forms.Form):
 
 
 class OutcomeTimeForm(forms.Form):
-    """Missed or declined: only when."""
+    """Missed or declined: when (now if left out) and, for declined, why."""
 
-    at = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    at = DayTimeField(required=False)
+    reason = forms.CharField(required=False, max_length=500, strip=True)
+
+
+class TakenForm(forms.Form):
+    """A home (oral) dose the patient says, on the phone, they took."""
+
+    taken_at = DayTimeField(label="Taken at")
+    note = forms.CharField(label="Note (optional)", required=False, max_length=500, strip=True)
+
+    def __init__(self, *args, prefix_id: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault("id", f"{prefix_id}{name}")
 
 
 LAB_CHOICES = [(code, f"{t.name} ({code})") for code, t in TESTS.items()]

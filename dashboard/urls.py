@@ -10,6 +10,7 @@ urlpatterns = [
     path("help/", auth.help_page, name="help"),
     path("", today.today, name="today"),
     path("events/<int:pk>/given/", record.record_given, name="record-given"),
+    path("events/<int:pk>/taken/", record.record_taken, name="record-taken"),
     path("events/<int:pk>/<str:outcome>/", record.record_not_given, name="record-outcome"),
     path("patients/", patients.patient_list, name="patients"),
     path("patients/new/", patient.patient_new, name="patient-new"),

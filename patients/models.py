@@ -251,6 +251,7 @@ class InjectionSite(models.TextChoices):
 class Source(models.TextChoices):
     STAFF = "staff", "Recorded by staff"
     PATIENT = "patient", "Reported by the patient"
+    PHONE = "phone", "Reported by phone, recorded by staff"
 
 
 class Administration(ClinicalRecord):
@@ -278,7 +279,11 @@ class Administration(ClinicalRecord):
             models.UniqueConstraint(fields=["clinic", "idempotency_key"], name="unique_administration_idempotency_key"),
             models.UniqueConstraint(fields=["event"], condition=Q(entered_in_error=False), name="one_valid_outcome_per_event"),
         ]
-        indexes = [models.Index(fields=["patient", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["patient", "occurred_at"]),
+            # Today's "Done today": a clinic's records of one day.
+            models.Index(fields=["clinic", "occurred_on"], name="administration_clinic_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} {self.outcome} {self.occurred_on}"

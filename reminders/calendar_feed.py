@@ -70,8 +70,11 @@ def _calendar(patient: Patient, now: datetime) -> bytes:
             else:
                 tests = lab_test_names(event.tests or [event.code])
                 summary = _("Blood test (%(tests)s)") % {"tests": tests} if details else _("Blood test due")
-                entry.add("description", _("Any day between %(start)s and %(end)s. Please book it with %(clinic)s.")
-                          % values)
+                if event.window_start == event.window_end:
+                    entry.add("description", _("On %(start)s. Please book it with %(clinic)s.") % values)
+                else:
+                    entry.add("description", _("Any day between %(start)s and %(end)s. Please book it with %(clinic)s.")
+                              % values)
             entry.add("dtstart", event.due_date)
             entry.add("dtend", event.due_date + timedelta(days=1))
             entry.add("transp", "TRANSPARENT")

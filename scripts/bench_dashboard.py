@@ -6,7 +6,11 @@ folder, or into the database named by --database-url (it must be empty and dispo
 requested in-process with Django's test client, signed in as a nurse; the median server time of
 several requests is reported, and its ratio to a trivial page (/help/) timed in the same run.
 
+The clock is fixed (time-machine) to a weekday and a weekend day, and each day is reported: on a Monday the
+B12 loading courses (Mon/Wed/Fri) fill "Injections due today"; on a Saturday nothing is due in clinic.
+
     .venv/bin/python scripts/bench_dashboard.py [--patients 10000] [--repeat 7] [--interleave] [--profile]
+                                                [--days monday,saturday]
 """
 
 from __future__ import annotations
@@ -42,7 +46,11 @@ def setup_django(database_url: str | None) -> None:
     call_command("migrate", verbosity=0)
 
 
-def build_clinic(patients: int, seed: int = 7):
+#: The days the clock is fixed to (10:00 in the clinic): a weekday with loading injections due, and a weekend day.
+DAYS = {"monday": date(2026, 11, 30), "saturday": date(2026, 12, 5)}
+
+
+def build_clinic(patients: int, seed: int = 7, slug: str = "bench"):
     """A clinic as it looks after a few years: mostly B12 maintenance, some loading, some oral iron."""
     from django.utils import timezone
 
@@ -52,8 +60,8 @@ def build_clinic(patients: int, seed: int = 7):
     from protocols.models import Protocol
 
     rng = random.Random(seed)
-    clinic = Clinic.objects.create(slug="bench", name="Benchmark Clinic", timezone="Europe/London")
-    nurse = User.objects.create_user("bench-nurse", password="bench-password-123", clinic=clinic, role=Role.NURSE)
+    clinic = Clinic.objects.create(slug=slug, name="Benchmark Clinic", timezone="Europe/London")
+    nurse = User.objects.create_user(f"{slug}-nurse", password="bench-password-123", clinic=clinic, role=Role.NURSE)
     today = timezone.now().astimezone(clinic.zone).date()
     versions = {p.slug: p.current_version for p in Protocol.objects.filter(clinic__isnull=True)}
     surnames = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Khan",
@@ -245,11 +253,38 @@ def main() -> int:
     parser.add_argument("--interleave", action="store_true",
                         help="time the pages in turns rather than each page's requests in a row (less drift)")
     parser.add_argument("--database-url", help="an empty, disposable database (default: a temporary SQLite file)")
+    parser.add_argument("--days", default=",".join(DAYS),
+                        help=f"comma-separated days to fix the clock to, of: {', '.join(DAYS)}")
     args = parser.parse_args()
+    days = [d.strip() for d in args.days.split(",") if d.strip()]
+    unknown = [d for d in days if d not in DAYS]
+    if unknown or not days:
+        parser.error(f"unknown day(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(DAYS)}")
 
     setup_django(args.database_url)
+    import time_machine
+
+    worst_of_all = 0.0
+    for label in days:
+        day = DAYS[label]
+        with time_machine.travel(datetime(day.year, day.month, day.day, 10, 0, tzinfo=_london()), tick=True):
+            worst = run_day(label, day, args)
+        worst_of_all = max(worst_of_all, worst)
+    verdict = "within" if worst_of_all <= TARGET_RATIO else "ABOVE"
+    print(f"\nWorst page of all days: {worst_of_all:.1f}× the trivial page ({verdict} the {TARGET_RATIO:g}× target).")
+    return 0 if worst_of_all <= TARGET_RATIO else 1
+
+
+def _london():
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("Europe/London")
+
+
+def run_day(label: str, day: date, args) -> float:
+    print(f"\n=== {label.capitalize()} {day:%a %d %b %Y}, 10:00 in the clinic ===")
     started = time.perf_counter()
-    clinic, nurse, counts = build_clinic(args.patients)
+    clinic, nurse, counts = build_clinic(args.patients, slug=f"bench-{label}")
     print(f"Built {', '.join(f'{n:,} {what}' for what, n in counts.items())} in {time.perf_counter() - started:.1f} s")
 
     from patients.models import Patient
@@ -278,8 +313,8 @@ def main() -> int:
         worst = max(worst, ratio if name != pages[0][0] else 0)
         print(f"{name:<28}{timings[name] * 1000:>10.1f}{ratio:>10.1f}×")
     verdict = "within" if worst <= TARGET_RATIO else "ABOVE"
-    print(f"\nWorst page: {worst:.1f}× the trivial page ({verdict} the {TARGET_RATIO:g}× target).")
-    return 0 if worst <= TARGET_RATIO else 1
+    print(f"\n{label.capitalize()}: worst page {worst:.1f}× the trivial page ({verdict} the {TARGET_RATIO:g}× target).")
+    return worst
 
 
 if __name__ == "__main__":

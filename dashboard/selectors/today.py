@@ -57,6 +57,26 @@ class Worklist:
     overdue: Section
     tests_due: Section
     new_alerts: Section
+    done_today: Section | None = None
+
+
+#: Rows of "Done today" shown (newest first); the rest are counted, all of them one click away (?all=1).
+DONE_LIMIT = 10
+DONE_FIELDS = ("id", "outcome", "occurred_at", "dose_mg", "route", "site", "lot_number", "source", "note",
+               "event__id", "event__code", "event__phase", "event__sequence", "event__setting",
+               "patient__id", "patient__given_name", "patient__family_name", "patient__mrn",
+               "recorded_by__id", "recorded_by__username", "recorded_by__first_name", "recorded_by__last_name")
+
+
+def done_today(user, today: date, limit: int | None = DONE_LIMIT) -> Section:
+    """Outcomes staff recorded for doses on the clinic's today (given, declined, missed; phoned-in home doses),
+    newest first: what the worklist no longer shows, so that a reload does not lose them."""
+    records = (
+        Administration.objects.filter(clinic_id=user.clinic_id, occurred_on=today, entered_in_error=False)
+        .exclude(source="patient")
+        .select_related("event", "patient", "recorded_by").only(*DONE_FIELDS).order_by("-occurred_at", "-id")
+    )
+    return _section(records, limit)
 
 
 def _injection_sections(user, today: date, limit: int | None) -> tuple[Section, Section]:
@@ -76,18 +96,34 @@ def _injection_sections(user, today: date, limit: int | None) -> tuple[Section, 
                                  | Q(due_date=OuterRef("due_date"), id__lt=OuterRef("id")))
     backlog = same_course.filter(due_date__lte=today).order_by().values("enrollment_id").annotate(n=Count("id"))
     firsts = (
-        injections_due(user).filter(~Exists(earlier)).annotate(backlog=Subquery(backlog.values("n")))
+        injections_due(user).filter(~Exists(earlier))
         .order_by("due_date", "patient__family_name", "patient__given_name", "id")
     )
 
     def section(rows, total: int) -> Section:
         return Section(list(rows[:limit]) if total else [], total)
 
-    return (section(firsts.filter(due_date=today), totals["courses"] - totals["overdue"]),
-            section(firsts.filter(due_date__lt=today), totals["overdue"]))
+    # Due today: a course's first open injection is one whose course has nothing open from an earlier day
+    # (those courses are in the overdue section), so one set of courses, read once from the open-events
+    # index, replaces a subquery per candidate (on a Monday of loading courses, hundreds of them), and
+    # there is no backlog to count. Two open injections of one course on the same day: the first only.
+    behind = injections_due(user).filter(due_date__lt=today).order_by().values("enrollment_id")
+    due_today = (
+        injections_due(user).filter(due_date=today).exclude(enrollment_id__in=behind)
+        .order_by("patient__family_name", "patient__given_name", "id")
+    )
+    due_total = totals["courses"] - totals["overdue"]
+    rows, seen = [], set()
+    for event in (due_today if limit is None else due_today[:limit + 5]) if due_total and limit != 0 else ():
+        if event.enrollment_id not in seen:
+            seen.add(event.enrollment_id)
+            rows.append(event)
+    return (Section(rows[:limit] if limit is not None else rows, due_total),
+            section(firsts.filter(due_date__lt=today).annotate(backlog=Subquery(backlog.values("n"))),
+                    totals["overdue"]))
 
 
-def worklist_for(user, today: date | None = None, limit: int | None = SECTION_LIMIT) -> Worklist:
+def worklist_for(user, today: date | None = None, limit: int | None = SECTION_LIMIT, done: bool = True) -> Worklist:
     today = today or clinic_today(user.clinic)
     tests = (
         _open_events(user).filter(kind__in=(EventKind.LAB, EventKind.REVIEW), window_start__lte=today, provisional=False)
@@ -103,7 +139,8 @@ def worklist_for(user, today: date | None = None, limit: int | None = SECTION_LI
         due_today=due_today,
         overdue=overdue,
         tests_due=_section(tests, limit),
-        new_alerts=_section(alerts, NEW_ALERTS_LIMIT),
+        new_alerts=_section(alerts, NEW_ALERTS_LIMIT if limit != 0 else 0),
+        done_today=done_today(user, today, DONE_LIMIT if limit else limit) if done else None,
     )
 
 
@@ -136,7 +173,7 @@ def given_defaults(user, event: ScheduledEvent) -> dict:
         "dose_mg": event.dose_mg.normalize() if event.dose_mg is not None else None,
         "site": OTHER_SIDE.get(last_site, InjectionSite.DELTOID_LEFT),
         "lot_number": lot,
-        "given_at": timezone.now().astimezone(user.clinic.zone).time().replace(second=0, microsecond=0),
+        "given_at": timezone.now().astimezone(user.clinic.zone).replace(second=0, microsecond=0, tzinfo=None),
     }
 
 

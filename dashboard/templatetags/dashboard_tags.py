@@ -1,5 +1,7 @@
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
+from html import escape as html_escape
+from urllib.parse import quote
 
 from django import template
 from django.template.defaultfilters import date as date_filter
@@ -9,6 +11,7 @@ from django.utils import timezone
 from django.utils.encoding import escape_uri_path
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import get_language
 
@@ -148,3 +151,109 @@ def local(value, zone):
         return timezone.localtime(value, zone)
     except OverflowError:
         return value.replace(tzinfo=None)
+
+
+#: A day further than this from today is written with its year even in the same year ("Mon 5 Jan 2026" in
+#: December reads as a past day, not the coming January).
+YEAR_AFTER_DAYS = 183
+
+
+@lru_cache(maxsize=4096)
+def _staff_date(value: date, today: date, language: str | None) -> str:
+    text = date_format(value, "D j M")
+    if value.year == today.year and abs((value - today).days) <= YEAR_AFTER_DAYS:
+        return text
+    return f"{text} {value.year}"
+
+
+@register.filter(expects_localtime=True)
+def staff_date(value, today: date | None = None) -> str:
+    """The one way the staff pages write a day: "Mon 5 Jan", with the year ("Mon 5 Jan 2026") when it is not
+    this year or is more than six months away. Takes a date or an (aware) datetime; `today` (optional) is the
+    clinic's day (default: the server's local date)."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    elif type(value) is not date:
+        return str(value)
+    if type(today) is not date:
+        today = timezone.localdate()
+    return _staff_date(value, today, get_language())
+
+
+@register.simple_tag
+def day_window(start: date, end: date, today: date | None = None) -> str:
+    """A dose's window: "on Mon 23 Nov" for a single day, "between Mon 23 Nov and Tue 1 Dec" otherwise."""
+    if not start and not end:
+        return ""
+    if not end or not start or start == end:
+        return f"on {staff_date(start or end, today)}"
+    return f"between {staff_date(start, today)} and {staff_date(end, today)}"
+
+
+DOSE_ROW = """<li class="work-item" id="event-{pk}">
+  <div class="who-what">
+    <a class="patient-name" href="{patient_url}">{family}, {given}</a>
+    <span class="muted">{mrn}</span>
+    <div class="dose-line">{code} {mg} {route} · {phase} dose {sequence}{due}{backlog}</div>
+  </div>
+  <div class="actions">
+    <a class="button primary" href="{given_url}?next={here_q}"
+       hx-get="{given_url}" hx-target="#form-{pk}" hx-swap="innerHTML"
+       aria-label="Given… record {what}">Given…</a>
+    <details class="declined-form">
+      <summary class="button secondary" aria-label="Declined… record {what} as declined">Declined…</summary>
+      <form method="post" action="{declined_url}" hx-post="{declined_url}" hx-target="#event-{pk}" hx-swap="outerHTML">
+        {csrf}<input type="hidden" name="next" value="{here}">
+        <input type="hidden" name="idempotency_key" value="{declined_key}">
+        <label for="declined-{pk}">Why did {given} decline?</label>
+        <input type="text" id="declined-{pk}" name="reason" required maxlength="500">
+        <button type="submit" class="secondary" aria-label="Record {what} as declined">Record declined</button>
+      </form>
+    </details>
+    <form method="post" action="{missed_url}" hx-post="{missed_url}" hx-target="#event-{pk}" hx-swap="outerHTML"
+          hx-confirm="Record {what} as missed? The dose will be planned again.">
+      {csrf}<input type="hidden" name="next" value="{here}">
+      <input type="hidden" name="idempotency_key" value="{missed_key}">
+      <button type="submit" class="secondary" aria-label="Missed: record {what} as missed">Missed</button>
+    </form>
+  </div>
+  <div class="inline-form" id="form-{pk}"></div>{error}
+</li>"""
+
+
+@register.simple_tag(takes_context=True)
+def dose_row(context, event, today: date, error: str = ""):
+    """One injection of the worklist (Today, a patient's page) with its Given…, Declined… and Missed actions.
+    Built here rather than by an {% include %} per row: a Monday's worklist has dozens of them. Every value
+    is escaped (html.escape) before it is put in the row."""
+    cache = context.render_context.setdefault("dose_row", {})
+    if "csrf" not in cache:
+        here = context["request"].get_full_path()
+        cache.update(csrf=CsrfTokenNode().render(context), here=_esc(here), here_q=_esc(quote(here, safe="/")))
+    pk, patient = event.pk, event.patient
+    due = ""
+    if event.due_date < today:
+        badge = (str(status_badge("overdue")) if event.window_end < today else
+                 f'<span class="badge badge-late">late · window to {_esc(staff_date(event.window_end, today))}</span>')
+        due = f" · due {_esc(staff_date(event.due_date, today))} {badge}"
+    backlog = getattr(event, "backlog", None) or 0
+    backlog_html = (f' <span class="backlog">{int(backlog)} doses behind: record this one first, the rest are '
+                    f're-planned</span>') if backlog > 1 else ""
+    error_html = (f'\n  <div class="form-errors" role="alert"><p>Not recorded: {_esc(error)}</p></div>'
+                  if error else "")
+    return mark_safe(DOSE_ROW.format(
+        pk=int(pk), patient_url=_esc(fast_url("dashboard:patient", event.patient_id)),
+        family=_esc(patient.family_name.upper()), given=_esc(patient.given_name), mrn=_esc(patient.mrn),
+        code=_esc(event.code), mg=_esc(mg(event.dose_mg)), route=_esc(event.route), phase=_esc(phase_word(event.phase)),
+        sequence=int(event.sequence), due=due, backlog=backlog_html,
+        given_url=_esc(fast_url("dashboard:record-given", pk)), here_q=cache["here_q"], here=cache["here"],
+        what=_esc(dose_for(event)), declined_url=_esc(fast_url("dashboard:record-outcome", pk, "declined")),
+        missed_url=_esc(fast_url("dashboard:record-outcome", pk, "missed")), csrf=cache["csrf"],
+        declined_key=_esc(idem_key(event, "declined")), missed_key=_esc(idem_key(event, "missed")), error=error_html,
+    ))
+
+
+def _esc(value) -> str:
+    return html_escape(str(value), quote=True)

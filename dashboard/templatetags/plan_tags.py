@@ -35,7 +35,7 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def staff_day_text(day: date | None) -> str:
-    """'Mon 5 Jan 2026': every date of the staff pages and the printed plan, with its year."""
+    """'Mon 5 Jan 2026', always with its year: birth dates and the printed plan (other staff dates: `staff_date`)."""
     return f"{day:%a} {day.day} {day:%b %Y}" if day else ""
 
 

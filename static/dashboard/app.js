@@ -24,4 +24,34 @@
       if (list.indexOf(unit.value) === -1) { unit.value = list[0] || ""; }
     });
   }
+
+  // The printable worklist: "Print worklist" opens the whole list (?all=1&print=1) and prints it.
+  if (/[?&]print=1(&|$)/.test(window.location.search) && typeof window.print === "function") {
+    window.addEventListener("load", function () { window.print(); });
+  }
+  // After a dose is recorded, keyboard focus moves to the next row's first action (or, at the end
+  // of the list, to the row just recorded), so that a nurse can go down the list with the keyboard.
+  document.addEventListener("htmx:afterSettle", function () {
+    var done = document.querySelector("[data-focus-next]");
+    if (!done) { return; }
+    done.removeAttribute("data-focus-next");
+    var row = done.nextElementSibling;
+    while (row && !(row.classList.contains("work-item") && !row.classList.contains("recorded"))) {
+      row = row.nextElementSibling;
+    }
+    var target = row && row.querySelector(".actions a, .actions button, .actions summary");
+    if (!target) {
+      target = done;
+      done.setAttribute("tabindex", "-1");
+    }
+    target.focus();
+  });
+  // An alert acknowledged or resolved: the counts on the page and the menu's badge are read again.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var detail = event.detail || {};
+    var path = (detail.requestConfig && detail.requestConfig.path) || "";
+    if (detail.successful && detail.requestConfig && detail.requestConfig.verb === "post" && /\/alerts\/\d+\//.test(path)) {
+      document.body.dispatchEvent(new CustomEvent("alert-changed", { bubbles: true }));
+    }
+  });
 })();

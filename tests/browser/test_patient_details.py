@@ -11,7 +11,8 @@ from patients.services import enrollment_create
 from tests.browser.support import assert_accessible, now_local, shot, sign_in
 from tests.factories import PatientFactory
 
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+#: Where each run leaves the printed plan (docs/img holds a copy chosen for the README; tests never write there).
+PRINTED = Path(__file__).resolve().parents[2] / "test-artifacts" / "printed"
 
 
 @pytest.fixture
@@ -75,7 +76,7 @@ def test_the_plan_timeline_titles_stay_apart_and_inside(page, live_server, pat, 
             apart = (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
                      or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
             assert apart, "phase titles overlap"
-    svg.screenshot(path=str(DOCS_IMG.parents[1] / "test-artifacts" / "screenshots" / "plan-timeline.png"))
+    svg.screenshot(path=str(PRINTED.parent / "screenshots" / "plan-timeline.png"))
     page.get_by_role("link", name=re.compile("The whole plan")).first.click()
     body = page.locator("main").inner_text()
     assert "Blood test: FBC, reticulocytes, B12, folate, ferritin, CRP" in body and "Clinician review" not in body[:0]
@@ -102,11 +103,11 @@ def test_the_printed_plan_prints_without_navigation(page, live_server, pat, cara
     assert not page.get_by_role("navigation", name="Main").is_visible(), "navigation prints"
     assert not page.get_by_role("button", name="Print this plan").is_visible(), "buttons print"
     assert page.get_by_text("Ferrous sulfate 200 mg oral").is_visible()
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
+    PRINTED.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
-    page.screenshot(path=str(DOCS_IMG / "printed-plan.png"), full_page=True)
+    page.screenshot(path=str(PRINTED / "printed-plan.png"), full_page=True)
     pdf = page.pdf(format="A4", print_background=True)
-    (DOCS_IMG / "printed-plan.pdf").write_bytes(pdf)
+    (PRINTED / "printed-plan.pdf").write_bytes(pdf)
     assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
     assert b"/overview/" not in pdf and b"/alerts/" not in pdf, "links of the navigation in the PDF"
 

@@ -126,6 +126,6 @@ def test_the_reminders_dealt_with_are_listed_and_plan_churn_is_not(nina_web, pat
 def test_the_whole_plan_has_its_own_page(nina_web, otto_web, patient, course):
     with time_machine.travel(at(date(2026, 1, 8), 9), tick=False):
         body = nina_web.get(f"/enrollments/{course.pk}/plan/").content.decode()
-    assert "Thu 16 Apr 2026" not in body, "the first maintenance moved when loading dose 2 was missed"
-    assert "Mon 20 Apr 2026" in body and body.lower().count("hydroxocobalamin") >= 7
+    assert "Thu 16 Apr" not in body, "the first maintenance moved when loading dose 2 was missed"
+    assert "Mon 20 Apr" in body and body.lower().count("hydroxocobalamin") >= 7
     assert otto_web.get(f"/enrollments/{course.pk}/plan/").status_code == 404

@@ -16,7 +16,7 @@ TODAY = date(2026, 1, 12)
 PROTOCOLS = ("b12-and-iron-concurrent", "iron-oral-daily", "b12-im-standard")  # the first has both arms
 #: Including the session, the user, the clinic and the menu's alert count.
 MAX_QUERIES = {"/": 12, "/patients/?per_page=50": 11, "/patients/?show=active&per_page=50": 11, "/alerts/": 6,
-               "/alerts/?status=open&severity=warning": 6, "/overview/": 13}
+               "/alerts/?status=open&severity=warning": 6, "/overview/": 13, "/?part=summary": 9, "/?part=badge": 5}
 PAGES = list(MAX_QUERIES)
 
 

@@ -260,3 +260,17 @@ def test_a_taken_link_for_a_dose_a_week_ahead_records_nothing(dose_reminder, cli
         response = client.post(path_of(taken_url(later.pk)))
     assert response.status_code == 409 and b"due on Monday 9 March" in response.content
     assert not Administration.objects.exists()
+
+
+def test_a_blood_test_on_one_day_is_written_on_that_day_not_between_it_and_itself(calendar_link, patient, client):
+    from patients.models import ScheduledEvent
+
+    lab = ScheduledEvent.objects.filter(enrollment__patient=patient, kind="lab", status="planned",
+                                        provisional=False, due_date__gt=date(2026, 1, 6)).order_by("due_date").first()
+    ScheduledEvent.objects.filter(pk=lab.pk).update(window_start=lab.due_date, window_end=lab.due_date)
+    with at("2026-01-06 12:00Z"):
+        calendar = icalendar.Calendar.from_ical(client.get(calendar_link).content)
+    descriptions = [str(e["DESCRIPTION"]) for e in calendar.walk("VEVENT") if "Blood test" in str(e["SUMMARY"])]
+    day = f"{lab.due_date:%A} {lab.due_date.day} {lab.due_date:%B}"
+    assert f"On {day}. Please book it with Riverside Clinic." in descriptions
+    assert not any(f"between {day} and {day}" in d for d in descriptions)
