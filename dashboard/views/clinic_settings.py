@@ -17,6 +17,7 @@ from clinics.services import (
     closed_day_remove,
 )
 from clinics.thresholds import THRESHOLDS
+from dashboard.templatetags.dashboard_tags import staff_date
 from patients.errors import InvalidInput
 from reminders.models import ClinicReminderSettings
 from reminders.services.preferences import clinic_reminder_settings_update
@@ -36,7 +37,8 @@ UPCOMING_CLOSED_DAYS = 60
 
 
 def _day(value) -> str:
-    return f"{value:%a} {value.day} {value:%b %Y}"
+    """As every staff page writes a day (`staff_date`): the year only when it is not this year or far off."""
+    return staff_date(value)
 
 
 def _replan_message(replanned, what: str) -> str:

@@ -19,7 +19,8 @@ def booked(open_every_day, cara):
 
 
 def _day(value) -> str:
-    return f"{value:%a} {value.day} {value:%b %Y}"
+    """A day as the staff pages write it, without the year they add only when it is not this year."""
+    return f"{value:%a} {value.day} {value:%b}"
 
 
 def test_an_administrator_closes_a_day_with_an_injection_and_the_plan_moves(page, live_server, booked, adam, cara):

@@ -120,6 +120,7 @@ def test_a_clinician_previews_the_dates_enrolls_and_sees_the_chart(page, live_se
     enrollment = patient.enrollments.get()
     assert enrollment.options == {"iron_product": "ferrous-fumarate-322"}
     section = page.locator(f"#enrollment-{enrollment.pk}")
+    section.locator("svg.timeline").wait_for()
     assert section.locator("svg.timeline").count() == 1
     assert page.get_by_role("img", name=re.compile("^Haemoglobin")).count() == 1
     shot(page, "07-patient-enrolled-chart")
