@@ -128,6 +128,11 @@ def test_the_clinicians_pages(page, live_server, clinic_day, cara):
         (f"/patients/{pat.pk}/enroll/", lambda p: p.get_by_role("button", name="Preview dates"), {"name": "enroll"}),
         (f"/enrollments/{b12.pk}/plan/", lambda p: p.get_by_role("link", name=re.compile("Back to the patient")),
          {"name": "enrollment-plan"}),
+        (f"/patients/{pat.pk}/edit/", lambda p: p.get_by_role("button", name="Save details"), {"name": "patient-edit"}),
+        (f"/patients/{pat.pk}/print/", lambda p: p.get_by_role("button", name="Print this plan"),
+         {"name": "printed-plan"}),
+        (f"/enrollments/{b12.pk}/stop/", lambda p: p.get_by_role("button", name=re.compile("^Stop")),
+         {"name": "enrollment-stop"}),
         ("/overview/", lambda p: p.get_by_role("link", name=re.compile("overdue|Patients"))),
         ("/interfaces/", lambda p: p.get_by_role("button").last, {"name": "interfaces"}),
     ])
