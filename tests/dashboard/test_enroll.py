@@ -19,8 +19,8 @@ def test_the_preview_shows_the_dates_and_saves_nothing(cara_web, patient):
     response = post(cara_web, patient, PREVIEW)
     body = response.content.decode()
     assert response.status_code == 200
-    for day in ("Mon 5 Jan 2026", "Wed 7 Jan 2026", "Fri 9 Jan 2026", "Mon 12 Jan 2026", "Wed 14 Jan 2026",
-                "Fri 16 Jan 2026", "Thu 16 Apr 2026"):
+    for day in ("Mon 5 Jan", "Wed 7 Jan", "Fri 9 Jan", "Mon 12 Jan", "Wed 14 Jan",
+                "Fri 16 Jan", "Thu 16 Apr"):
         assert day in body, day
     assert "Confirm enrollment" in body
     assert not patient.enrollments.exists()

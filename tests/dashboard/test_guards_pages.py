@@ -67,7 +67,7 @@ def test_confirming_stops_it_and_the_patient_page_says_so(cara_web, course):
     with time_machine.travel(at(DAY, 9), tick=False):
         body = cara_web.get(f"/patients/{course.patient_id}/").content.decode()
         again = cara_web.get(f"/enrollments/{course.pk}/stop/")
-    assert "Stopped by Cara on 12 Jan 2026: wrong plan" in body
+    assert "Stopped by Cara on Mon 12 Jan: wrong plan" in body
     assert "ongoing" not in body, "a stopped plan's phases end on its last day"
     assert again.status_code == 302, "an ended enrollment is not stopped twice"
 
@@ -75,7 +75,7 @@ def test_confirming_stops_it_and_the_patient_page_says_so(cara_web, course):
 def test_a_second_b12_plan_is_refused_on_the_page_then_overridden(cara_web, course, patient):
     data = {"protocol": "b12-im-neuro", "start_date": "2026-01-12", "action": "preview"}
     preview = post(cara_web, f"/patients/{patient.pk}/enroll/", data)
-    assert preview.status_code == 200 and f"enrollment {course.pk}, from 5 Jan 2026" in preview.content.decode()
+    assert preview.status_code == 200 and f"enrollment {course.pk}, from Mon 5 Jan" in preview.content.decode()
     refused = post(cara_web, f"/patients/{patient.pk}/enroll/", {**data, "action": "confirm"})
     assert refused.status_code == 422
     body = refused.content.decode()

@@ -30,7 +30,7 @@ def page(client, patient, on=date(2026, 1, 8)):
 def test_it_shows_the_plan_the_records_and_the_charts(nina_web, patient, course):
     body = page(nina_web, patient)
     assert "Vitamin B12 IM (no neurological involvement)" in body
-    assert "B12 loading</strong> 5 Jan 2026" in body, "the phase and when it started"
+    assert "B12 loading</strong> Mon 5 Jan" in body, "the phase and when it started"
     assert 'class="chart timeline"' in body and "1 given" in body and "1 missed" in body
     assert 'aria-labelledby="chart-hb-t chart-hb-d"' in body and "lower limit of normal 120" in body
     assert "Left deltoid · lot LOT1" in body
