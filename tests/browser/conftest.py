@@ -2,7 +2,8 @@
 
 Every test here gets a page that may load nothing from outside the test server (any such request
 fails the test) and raises no JavaScript error. `shot()` saves a screenshot to
-test-artifacts/screenshots/; `assert_accessible()` runs axe-core in the page.
+test-artifacts/screenshots/; `assert_accessible()` runs axe-core in the page. Nothing may be refused by
+the Content Security Policy either.
 """
 
 import os
@@ -53,10 +54,14 @@ def page(browser, live_server):
     page.set_default_timeout(10_000)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.violations = []  # what the Content Security Policy refused (Chromium reports it on the console)
+    page.on("console", lambda message: "Content Security Policy" in message.text and page.violations.append(
+        message.text))
     yield page
     context.close()
     assert outside == [], f"the page tried to load from outside: {outside}"
     assert errors == [], f"JavaScript errors: {errors}"
+    assert page.violations == [], f"refused by the Content Security Policy: {page.violations}"
 
 
 @pytest.fixture(autouse=True)

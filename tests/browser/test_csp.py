@@ -2,48 +2,7 @@
 sign-in pages, the Django admin and the API's Swagger UI report no CSP violation and run no inline script.
 Screenshots go to test-artifacts/screenshots/."""
 
-import os
-from pathlib import Path
-
-import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-PASSWORD = "correct horse battery staple"
-
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium")]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(autouse=True)
-def protocols(transactional_db):
-    from protocols.services import builtin_protocols_load
-
-    builtin_protocols_load()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1180, "height": 820})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.violations = []
-    page.on("console", lambda message: "Content Security Policy" in message.text and page.violations.append(
-        message.text))
-    page.on("pageerror", lambda exc: page.violations.append(str(exc)))
-    yield page
-    context.close()
+from tests.browser.support import PASSWORD, SCREENSHOTS
 
 
 def visit(page, url: str, name: str) -> None:
