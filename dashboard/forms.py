@@ -148,36 +148,8 @@ class EnrollForm(forms.Form):
         return options
 
 
-class PatientForm(forms.Form):
-    mrn = forms.CharField(label="MRN", max_length=64)
-    given_name = forms.CharField(label="Given name", max_length=100)
-    family_name = forms.CharField(label="Family name", max_length=100)
-    date_of_birth = forms.DateField(label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    sex = forms.ChoiceField(label="Sex", choices=[("female", "Female"), ("male", "Male"), ("other", "Other"),
-                                                   ("unknown", "Unknown")])
-    pregnant = forms.BooleanField(label="Pregnant", required=False)
-    phone = forms.CharField(label="Mobile phone", max_length=MAX_PHONE_INPUT, required=False,
-                            help_text="As you would dial it (07700 900123) or with the country code (+44 7700 900123)")
-    email = forms.EmailField(label="Email", required=False)
-    preferred_dose_time = forms.TimeField(label="Preferred time for oral doses", initial="08:00",
-                                          widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    reminders_opt_in = forms.BooleanField(label="Send reminders", required=False, initial=True)
-    language = forms.ChoiceField(label="Language of reminders", required=False)
-
-    def __init__(self, *args, clinic=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        names = dict(language_choices())
-        clinics = f"The clinic's ({names.get(clinic.language, clinic.language)})" if clinic else "The clinic's"
-        self.fields["language"].choices = [("", clinics), *language_choices()]
-
-
-#: How a patient's reminder channels are chosen on the edit page ('' : whatever the clinic uses).
-REMINDER_CHANNEL_CHOICES = [("", "The clinic's channels"), ("email,sms", "Email and text message"),
-                            ("email", "Email only"), ("sms", "Text message only")]
-
-
-class PatientEditForm(forms.Form):
-    """A patient's details as staff change them (the MRN is the record's identity and stays)."""
+class _PatientDetailsForm(forms.Form):
+    """What the new-patient and edit pages both ask: who the patient is and how to reach them."""
 
     given_name = forms.CharField(label="Given name", max_length=100)
     family_name = forms.CharField(label="Family name", max_length=100)
@@ -188,30 +160,15 @@ class PatientEditForm(forms.Form):
     phone = forms.CharField(label="Mobile phone", max_length=MAX_PHONE_INPUT, required=False,
                             help_text="As you would dial it (07700 900123) or with the country code (+44 7700 900123)")
     email = forms.EmailField(label="Email", required=False, max_length=254)
-    timezone = forms.ChoiceField(label="Time zone", help_text="Where the patient lives: dose times are their local time")
-    preferred_dose_time = forms.TimeField(label="Oral dose time (patient's local time)",
-                                          widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     language = forms.ChoiceField(label="Language of reminders", required=False)
     reminders_opt_in = forms.BooleanField(label="Send reminders", required=False)
-    channels = forms.ChoiceField(label="Remind by", required=False, choices=REMINDER_CHANNEL_CHOICES)
-    end_opt_outs = forms.MultipleChoiceField(
-        label="Opted out: the patient asked for these again", required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, clinic=None, opt_outs=(), **kwargs):
-        from clinics.models import _timezone_names
-
+    def __init__(self, *args, clinic=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.clinic = clinic
         names = dict(language_choices())
         clinics = f"The clinic's ({names.get(clinic.language, clinic.language)})" if clinic else "The clinic's"
         self.fields["language"].choices = [("", clinics), *language_choices()]
-        self.fields["timezone"].choices = [(z, z.replace("_", " ")) for z in sorted(_timezone_names())]
-        if opt_outs:
-            self.fields["end_opt_outs"].choices = [
-                (o.channel, f"{o.get_channel_display()} (opted out {o.created_at:%-d %b %Y}: {o.get_via_display()})")
-                for o in opt_outs]
-        else:
-            del self.fields["end_opt_outs"]
 
     def clean_phone(self):
         """Checked here too, so that a bad number is reported with the other fields' errors at once (the
@@ -225,6 +182,47 @@ class PatientEditForm(forms.Form):
             except PhoneError as exc:
                 raise forms.ValidationError(f"This number {exc}") from None
         return phone
+
+
+class PatientForm(_PatientDetailsForm):
+    field_order = ["mrn", "given_name", "family_name", "date_of_birth", "sex", "pregnant", "phone", "email",
+                   "preferred_dose_time", "reminders_opt_in", "language"]
+
+    mrn = forms.CharField(label="MRN", max_length=64)
+    preferred_dose_time = forms.TimeField(label="Preferred time for oral doses", initial="08:00",
+                                          widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    reminders_opt_in = forms.BooleanField(label="Send reminders", required=False, initial=True)
+
+
+#: How a patient's reminder channels are chosen on the edit page ('' : whatever the clinic uses).
+REMINDER_CHANNEL_CHOICES = [("", "The clinic's channels"), ("email,sms", "Email and text message"),
+                            ("email", "Email only"), ("sms", "Text message only")]
+
+
+class PatientEditForm(_PatientDetailsForm):
+    """A patient's details as staff change them (the MRN is the record's identity and stays)."""
+
+    field_order = ["given_name", "family_name", "date_of_birth", "sex", "pregnant", "phone", "email", "timezone",
+                   "preferred_dose_time", "language", "reminders_opt_in", "channels", "end_opt_outs"]
+
+    timezone = forms.ChoiceField(label="Time zone", help_text="Where the patient lives: dose times are their local time")
+    preferred_dose_time = forms.TimeField(label="Oral dose time (patient's local time)",
+                                          widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    channels = forms.ChoiceField(label="Remind by", required=False, choices=REMINDER_CHANNEL_CHOICES)
+    end_opt_outs = forms.MultipleChoiceField(
+        label="Opted out: the patient asked for these again", required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, clinic=None, opt_outs=(), **kwargs):
+        from clinics.models import _timezone_names
+
+        super().__init__(*args, clinic=clinic, **kwargs)
+        self.fields["timezone"].choices = [(z, z.replace("_", " ")) for z in sorted(_timezone_names())]
+        if opt_outs:
+            self.fields["end_opt_outs"].choices = [
+                (o.channel, f"{o.get_channel_display()} (opted out {o.created_at:%-d %b %Y}: {o.get_via_display()})")
+                for o in opt_outs]
+        else:
+            del self.fields["end_opt_outs"]
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
